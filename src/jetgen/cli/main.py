@@ -1,0 +1,88 @@
+"""The ``jetgen`` command: option parsing only; every command calls a library function."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from .._version import __version__
+from ..errors import JetgenError
+from . import data as data_cmd
+from . import info as info_cmd
+
+app = typer.Typer(
+    name="jetgen",
+    help="Fast simulation of jets as particle clouds with diffusion models (JetNet format).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+app.add_typer(data_cmd.app, name="data")
+app.command("info")(info_cmd.info)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"jetgen {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version."
+    ),
+) -> None:
+    """Generate, sample, evaluate and distil jet particle clouds."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console entry point: known errors become one line on stderr and an exit status."""
+    debug = os.environ.get("JETGEN_DEBUG") == "1"
+    try:
+        app(args=argv, standalone_mode=False)
+    except JetgenError as err:
+        if debug:
+            raise
+        print(f"jetgen: error: {err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        print("jetgen: interrupted; no partial output was kept", file=sys.stderr)
+        return 130
+    except Exception as err:  # click's usage errors and anything unexpected
+        import click
+
+        if isinstance(err, click.exceptions.Exit):
+            return err.exit_code
+        if isinstance(err, click.exceptions.Abort):
+            print("jetgen: aborted", file=sys.stderr)
+            return 130
+        if isinstance(err, click.ClickException):
+            if debug:
+                raise
+            ctx_help = ""
+            if isinstance(err, click.UsageError) and err.ctx is not None:
+                ctx_help = f" (see '{err.ctx.command_path} --help')"
+            print(f"jetgen: error: {err.format_message()}{ctx_help}", file=sys.stderr)
+            return err.exit_code
+        if debug:
+            raise
+        print(
+            f"jetgen: internal error: {err.__class__.__name__}: {err} "
+            "(rerun with JETGEN_DEBUG=1 for a traceback)",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def run() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,40 @@
+"""Write-then-rename, so a crash or Ctrl-C never leaves a half file under the final name."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+from ..errors import JetgenError
+
+
+def check_output(path: str | os.PathLike, overwrite: bool) -> Path:
+    """Refuse to clobber an existing file and fail early on an unwritable directory."""
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise JetgenError(f"{path}: output exists; pass --overwrite to replace it")
+    if path.is_dir():
+        raise JetgenError(f"{path}: is a directory, expected a file name")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.exists():
+        raise JetgenError(f"{path}: directory {parent} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise JetgenError(f"{path}: directory {parent} is not writable")
+    return path
+
+
+def temporary_sibling(path: Path) -> Path:
+    """A hidden file in the same directory (same filesystem, so the rename is atomic)."""
+    return path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.part")
+
+
+def commit(tmp: Path, final: Path) -> None:
+    os.replace(tmp, final)
+
+
+def discard(tmp: Path) -> None:
+    try:
+        tmp.unlink()
+    except FileNotFoundError:
+        pass
