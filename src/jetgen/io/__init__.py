@@ -1,0 +1,60 @@
+"""Jet files: ROOT TTrees and JetNet-layout HDF5, chosen by extension.
+
+``read_jets`` / ``open_writer`` are the only entry points other modules use.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import JetgenError
+from ..jets import Jets
+
+ROOT_SUFFIXES = (".root",)
+HDF5_SUFFIXES = (".h5", ".hdf5", ".hdf")
+
+
+def file_format(path) -> str:
+    """'root' or 'hdf5' from the extension; anything else is refused with the choices."""
+    suffix = Path(path).suffix.lower()
+    if suffix in ROOT_SUFFIXES:
+        return "root"
+    if suffix in HDF5_SUFFIXES:
+        return "hdf5"
+    raise JetgenError(
+        f"{path}: unknown file type {suffix or '(no extension)'!r}; use .root, .h5 or .hdf5"
+    )
+
+
+def read_jets(path, start: int = 0, stop: int | None = None, tree: str = "tree") -> Jets:
+    """All jets (or rows ``start:stop``) of a jetgen/JetNet file."""
+    if file_format(path) == "root":
+        from .root import read_root
+
+        return read_root(path, start=start, stop=stop, tree=tree)
+    from .hdf5 import read_hdf5
+
+    return read_hdf5(path, start=start, stop=stop)
+
+
+def read_provenance(path, tree: str = "tree") -> dict:
+    """The provenance record a jetgen file carries ({} for files from elsewhere)."""
+    if file_format(path) == "root":
+        from .root import read_provenance_root
+
+        return read_provenance_root(path)
+    from .hdf5 import read_provenance_hdf5
+
+    return read_provenance_hdf5(path)
+
+
+def open_writer(path, n_particles: int, provenance: dict, overwrite: bool = False,
+                tree: str = "tree"):
+    """A streaming writer (context manager with ``write(jets)``), atomic on close."""
+    if file_format(path) == "root":
+        from .root import RootWriter
+
+        return RootWriter(path, n_particles, provenance, overwrite=overwrite, tree=tree)
+    from .hdf5 import HDF5Writer
+
+    return HDF5Writer(path, n_particles, provenance, overwrite=overwrite)
