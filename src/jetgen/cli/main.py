@@ -11,6 +11,8 @@ from .._version import __version__
 from ..errors import JetgenError
 from . import data as data_cmd
 from . import info as info_cmd
+from . import sample as sample_cmd
+from . import train as train_cmd
 
 app = typer.Typer(
     name="jetgen",
@@ -21,6 +23,8 @@ app = typer.Typer(
 )
 app.add_typer(data_cmd.app, name="data")
 app.command("info")(info_cmd.info)
+app.command("train")(train_cmd.train)
+app.command("sample")(sample_cmd.sample)
 
 
 def _version(value: bool) -> None:

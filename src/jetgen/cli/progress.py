@@ -40,3 +40,26 @@ def jet_progress(description: str, total: int) -> Iterator[Callable[[int], None]
     with Progress(*columns, console=console, disable=not console.is_terminal) as bar:
         task = bar.add_task(description, total=total)
         yield lambda k: bar.advance(task, k)
+
+
+@contextmanager
+def step_progress(description: str, total: int) -> Iterator[Callable[[dict], None]]:
+    """Yields ``update(record)`` for training loops: position, loss and jets/s."""
+    console = Console(file=sys.stderr)
+    columns = [
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("loss {task.fields[loss]}"),
+        TextColumn("{task.fields[rate]} jets/s"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    ]
+    with Progress(*columns, console=console, disable=not console.is_terminal) as bar:
+        task = bar.add_task(description, total=total, loss="–", rate="–")
+
+        def update(record: dict) -> None:
+            bar.update(task, completed=record["step"], loss=f"{record['loss']:.4f}",
+                       rate=f"{record.get('jets_per_s', 0):,.0f}")
+
+        yield update

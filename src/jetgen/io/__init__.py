@@ -58,3 +58,14 @@ def open_writer(path, n_particles: int, provenance: dict, overwrite: bool = Fals
     from .hdf5 import HDF5Writer
 
     return HDF5Writer(path, n_particles, provenance, overwrite=overwrite)
+
+
+def count_jets(path, tree: str = "tree") -> int:
+    """Number of jets in a file without reading them."""
+    if file_format(path) == "root":
+        from .root import count_root
+
+        return count_root(path, tree=tree)
+    from .hdf5 import count_hdf5
+
+    return count_hdf5(path)

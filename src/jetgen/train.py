@@ -1,0 +1,282 @@
+"""The training loop shared by `jetgen train` and `jetgen distill`: AdamW with warm-up and
+cosine decay, EMA weights, gradient clipping, validation, atomic checkpoints and exact
+resume.
+
+Every random draw of step k comes from a generator seeded by (seed, k), so a resumed run
+repeats exactly what the uninterrupted run would have done.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .config import RunConfig, to_dict
+from .diffusion.losses import edm_loss, sample_training_sigmas
+from .errors import JetgenError
+from .io.atomic import temporary_sibling
+from .jets import Jets
+from .models.checkpoint import save_model
+from .models.jetmodel import JetModel
+
+STATE_FILE = "state.safetensors"
+EMA_FILE = "ema.safetensors"
+LOG_FILE = "metrics.jsonl"
+
+
+@dataclass
+class Tensors:
+    """Training jets preprocessed once: model-space particles, masks, conditions."""
+
+    x: torch.Tensor
+    mask: torch.Tensor
+    cond: torch.Tensor
+    jet: torch.Tensor
+    jet_type: torch.Tensor
+
+    @classmethod
+    def from_jets(cls, model: JetModel, jets: Jets) -> Tensors:
+        particles = torch.from_numpy(jets.particles)
+        mask = torch.from_numpy(jets.mask)
+        jet = torch.from_numpy(jets.jet)
+        jet_type = torch.from_numpy(jets.jet_type).long()
+        with torch.no_grad():
+            x = model.standardiser.particles_to_model(particles, mask)
+            cond = model.particle_cond(jet_type, jet)
+        return cls(x, mask, cond, jet, jet_type)
+
+    def __len__(self) -> int:
+        return self.x.shape[0]
+
+    def batch(self, index: torch.Tensor, device) -> tuple[torch.Tensor, ...]:
+        return tuple(t[index].to(device) for t in (self.x, self.mask, self.cond, self.jet,
+                                                  self.jet_type))
+
+
+def step_generator(seed: int, step: int) -> torch.Generator:
+    state = np.random.SeedSequence([seed, step]).generate_state(2)
+    return torch.Generator().manual_seed(int(state[0]) << 32 | int(state[1]))
+
+
+def diffusion_losses(model: JetModel, batch, gen: torch.Generator, cfg) -> tuple:
+    """(particle loss [B], jet-level loss [B]) with all randomness drawn from ``gen``."""
+    x, mask, cond, jet, jet_type = batch
+    b, device = x.shape[0], x.device
+    sigma = sample_training_sigmas(b, cfg.p_mean, cfg.p_std, generator=gen).to(device)
+    noise = torch.randn(x.shape, generator=gen).to(device) * mask[..., None]
+    particle = edm_loss(model.particle, x, mask, cond, sigma, noise)
+    dequant = torch.rand(b, generator=gen).to(device)
+    z = model.standardiser.jets_to_model(jet, dequant)[:, None, :]
+    ones = torch.ones(b, 1, dtype=torch.bool, device=device)
+    sigma_j = sample_training_sigmas(b, cfg.p_mean, cfg.p_std, generator=gen).to(device)
+    noise_j = torch.randn(z.shape, generator=gen).to(device)
+    jet_loss = edm_loss(model.jet, z, ones, model.class_onehot(jet_type), sigma_j, noise_j)
+    return particle, jet_loss
+
+
+def lr_factor(step: int, warmup: int, total: int) -> float:
+    if step < warmup:
+        return (step + 1) / warmup
+    progress = min(1.0, (step - warmup) / max(1, total - warmup))
+    return 0.5 * (1 + math.cos(math.pi * progress))
+
+
+class Trainer:
+    def __init__(self, model: JetModel, run: RunConfig, run_dir: Path, train: Jets,
+                 val: Jets, device: torch.device, provenance: dict | None = None,
+                 loss_fn: Callable | None = None):
+        self.model = model.to(device)
+        self.ema = copy.deepcopy(self.model).eval().requires_grad_(False)
+        self.cfg = run.train
+        self.run = run
+        self.run_dir = Path(run_dir)
+        self.device = device
+        self.provenance = provenance or {}
+        self.train_data = Tensors.from_jets(model, train)
+        self.val_data = Tensors.from_jets(model, val[: self.cfg.val_jets])
+        self.loss_fn = loss_fn or (lambda m, b, g: diffusion_losses(m, b, g, self.cfg))
+        self.opt = torch.optim.AdamW(self.model.parameters(), lr=self.cfg.lr,
+                                     weight_decay=self.cfg.weight_decay)
+        self.step = 0
+
+    # ---- one optimisation step -------------------------------------------------------
+    def train_step(self) -> dict:
+        cfg = self.cfg
+        gen = step_generator(cfg.seed, self.step)
+        index = torch.randint(len(self.train_data), (cfg.batch_size,), generator=gen)
+        batch = self.train_data.batch(index, self.device)
+        self.model.train()
+        particle, jet = self.loss_fn(self.model, batch, gen)
+        loss = particle.mean() + cfg.jet_loss_weight * jet.mean()
+        if not torch.isfinite(loss):
+            raise JetgenError(f"training diverged at step {self.step} (loss {loss.item()})")
+        for group in self.opt.param_groups:
+            group["lr"] = cfg.lr * lr_factor(self.step, cfg.warmup_steps, cfg.total_steps)
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        grad_norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.grad_clip)
+        self.opt.step()
+        self._update_ema()
+        self.step += 1
+        return {"step": self.step, "loss": loss.item(), "particle_loss": particle.mean().item(),
+                "jet_loss": jet.mean().item(), "grad_norm": float(grad_norm),
+                "lr": self.opt.param_groups[0]["lr"]}
+
+    @torch.no_grad()
+    def _update_ema(self) -> None:
+        # Ramp the decay up early on (as k-diffusion's EMA warm-up) so the EMA is usable
+        # long before 1/(1-decay) steps have passed.
+        decay = min(self.cfg.ema_decay, (1 + self.step) / (10 + self.step))
+        for e, p in zip(self.ema.parameters(), self.model.parameters(), strict=True):
+            e.lerp_(p, 1 - decay)
+        for e, b in zip(self.ema.buffers(), self.model.buffers(), strict=True):
+            e.copy_(b)
+
+    @torch.no_grad()
+    def validate(self) -> dict:
+        gen = step_generator(self.cfg.seed + 1_000_003, 0)  # the same draws every time
+        n = len(self.val_data)
+        totals = torch.zeros(2)
+        for start in range(0, n, 1024):
+            index = torch.arange(start, min(n, start + 1024))
+            batch = self.val_data.batch(index, self.device)
+            particle, jet = self.loss_fn(self.ema, batch, gen)
+            totals += torch.stack([particle.sum(), jet.sum()]).cpu()
+        return {"val_particle_loss": (totals[0] / n).item(), "val_jet_loss": (totals[1] / n).item()}
+
+    # ---- the loop ----------------------------------------------------------------------
+    def fit(self, until_step: int, on_step: Callable[[dict], None] | None = None,
+            should_stop: Callable[[], bool] | None = None) -> dict:
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        log = open(self.run_dir / LOG_FILE, "a")
+        last: dict = {}
+        t0, jets_seen = time.perf_counter(), 0
+        try:
+            while self.step < until_step:
+                record = self.train_step()
+                jets_seen += self.cfg.batch_size
+                record["jets_per_s"] = jets_seen / (time.perf_counter() - t0)
+                if self.step % self.cfg.val_every == 0 or self.step == until_step:
+                    record.update(self.validate())
+                log.write(json.dumps(record) + "\n")
+                if self.step % self.cfg.checkpoint_every == 0 or self.step == until_step:
+                    log.flush()
+                    self.save()
+                last = record
+                if on_step is not None:
+                    on_step(record)
+                if should_stop is not None and should_stop():
+                    self.save()
+                    break
+        finally:
+            log.close()
+        return last
+
+    # ---- checkpoints ---------------------------------------------------------------------
+    def save(self) -> None:
+        from safetensors.torch import save_file
+
+        meta = {"train_step": self.step, "run": to_dict(self.run), **self.provenance}
+        save_model(self.run_dir / EMA_FILE, self.ema, metadata=meta)
+        tensors = {f"model.{k}": v.detach().cpu().contiguous()
+                   for k, v in self.model.state_dict().items()}
+        tensors.update({f"ema.{k}": v.detach().cpu().contiguous()
+                        for k, v in self.ema.state_dict().items()})
+        params = list(self.model.parameters())
+        for i, p in enumerate(params):
+            for key, value in self.opt.state.get(p, {}).items():
+                tensors[f"opt.{i}.{key}"] = torch.as_tensor(value).detach().cpu().contiguous()
+        path = self.run_dir / STATE_FILE
+        tmp = temporary_sibling(path)
+        save_file(tensors, str(tmp), metadata={"step": str(self.step),
+                                               "run": json.dumps(to_dict(self.run))})
+        os.replace(tmp, path)
+
+    def resume(self) -> bool:
+        from safetensors import safe_open
+        from safetensors.torch import load_file
+
+        path = self.run_dir / STATE_FILE
+        if not path.exists():
+            return False
+        with safe_open(str(path), "pt") as f:
+            step = int((f.metadata() or {})["step"])
+        tensors = load_file(str(path))
+        self.model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
+        self.ema.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("ema.")})
+        params = list(self.model.parameters())
+        for key, value in tensors.items():
+            if key.startswith("opt."):
+                _, i, name = key.split(".", 2)
+                self.opt.state[params[int(i)]][name] = value.to(self.device)
+        self.step = step
+        return True
+
+
+def load_splits(paths: list[Path], n_particles: int, classes: list[str]) -> tuple[Jets, Jets]:
+    """(train, val) jets of the given classes from jetgen/JetNet files (data/splits.py)."""
+    from .data.splits import split_mask
+    from .io import read_jets
+    from .jets import CLASSES
+
+    if not paths:
+        raise JetgenError("no training data given; pass --data FILE.h5 (make one with "
+                          "`jetgen data generate`)")
+    parts = []
+    for path in paths:
+        jets = read_jets(path)
+        if jets.n_particles != n_particles:
+            raise JetgenError(f"{path}: holds {jets.n_particles}-particle jets, the model is "
+                              f"configured for {n_particles}")
+        if not np.isfinite(jets.particles).all() or not np.isfinite(jets.jet).all():
+            raise JetgenError(f"{path}: contains NaN or inf features")
+        parts.append(jets)
+    jets = Jets.concatenate(parts)
+    wanted = [CLASSES.index(c) for c in classes]
+    jets = jets[np.isin(jets.jet_type, wanted)]
+    if not len(jets):
+        raise JetgenError(f"no jets of class(es) {', '.join(classes)} in the data")
+    return jets[split_mask(jets.jet_type, "train")], jets[split_mask(jets.jet_type, "val")]
+
+
+def train_from_files(data: list[Path], run_dir: Path, run: RunConfig, *, resume: bool = False,
+                     device: str = "cpu", provenance: dict | None = None,
+                     on_step: Callable[[dict], None] | None = None,
+                     should_stop: Callable[[], bool] | None = None) -> dict:
+    """Train (or resume) a teacher; returns the last log record. Weights land in
+    ``run_dir/ema.safetensors`` (loadable by `jetgen sample --model`)."""
+    from .config import ModelConfig, from_dict
+    from .models.checkpoint import read_metadata
+    from .models.preprocessing import Standardiser
+    from .sample import resolve_device
+
+    run_dir = Path(run_dir)
+    state_exists = (run_dir / STATE_FILE).exists()
+    if state_exists and not resume:
+        raise JetgenError(f"{run_dir}: holds a training run; pass --resume to continue it or "
+                          "choose another -o")
+    torch.manual_seed(run.train.seed)  # initial weights
+    if resume and state_exists:
+        meta = read_metadata(run_dir / EMA_FILE)
+        run.model = from_dict(ModelConfig, meta["config"], "checkpoint config")
+        standardiser = Standardiser(**meta["standardiser"])
+    train, val = load_splits(data, run.model.n_particles, run.model.classes)
+    if not (resume and state_exists):
+        standardiser = Standardiser.fit(train)
+    model = JetModel(run.model, standardiser)
+    provenance = {**(provenance or {}), "training_data": [str(p) for p in data],
+                  "reference": {"path": str(data[0]) if len(data) == 1 else [str(p) for p in data],
+                                "split": "test"}}
+    trainer = Trainer(model, run, run_dir, train, val, resolve_device(device), provenance)
+    if resume:
+        trainer.resume()
+    return trainer.fit(run.train.total_steps, on_step=on_step, should_stop=should_stop)
