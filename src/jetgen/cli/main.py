@@ -9,6 +9,7 @@ import typer
 
 from .._version import __version__
 from ..errors import JetgenError
+from . import cite as cite_cmd
 from . import data as data_cmd
 from . import info as info_cmd
 from . import sample as sample_cmd
@@ -23,6 +24,7 @@ app = typer.Typer(
 )
 app.add_typer(data_cmd.app, name="data")
 app.command("info")(info_cmd.info)
+app.command("cite")(cite_cmd.cite)
 app.command("train")(train_cmd.train)
 app.command("sample")(sample_cmd.sample)
 
