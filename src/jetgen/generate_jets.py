@@ -60,6 +60,7 @@ def sample_particles(model: JetModel, jet_type: torch.Tensor, jet: torch.Tensor,
     return model.standardiser.particles_from_model(x, mask), mask
 
 
+@torch.inference_mode()
 def generate_batch(model: JetModel, jet_type: np.ndarray, seeds: np.ndarray, *,
                    sampler: str, steps: int, schedule: str = "karras",
                    conditions: np.ndarray | None = None, device: str | torch.device = "cpu",
