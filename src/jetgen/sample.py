@@ -13,11 +13,16 @@ from .generate_jets import generate_batch
 from .io import open_writer, read_jets
 from .io.atomic import check_output
 from .io.provenance import base_provenance
-from .jets import CLASSES
+from .jets import CLASSES, Jets
 from .models.checkpoint import load_model
 from .registry import resolve_model, sha256_file
 
-SEED_RULE = "jet i of the run (counting across classes in g,q,t,w,z order) uses seed + i"
+SEED_RULE = ("jet i of the run (counting across classes in g,q,t,w,z order) uses seed + i; "
+             "the network runs on fixed blocks of 256 consecutive jets")
+#: Jets per network call, fixed and aligned to the jet index: BLAS kernels round
+#: differently for different batch shapes, so a jet must always share its call with the
+#: same neighbours to come out bit-identical whatever --batch-size is.
+COMPUTE_BLOCK = 256
 #: Rough bytes per jet on disk, to refuse absurd --n before spending hours.
 BYTES_PER_JET_PARTICLE = 14
 
@@ -90,17 +95,13 @@ def sample_to_file(output, *, model: str | None = None, classes: list[int] | Non
         reference=meta.get("reference"),
         device=str(dev),
     )
+    block = max(COMPUTE_BLOCK, batch_size // COMPUTE_BLOCK * COMPUTE_BLOCK)
     with open_writer(output, cfg.n_particles, provenance, overwrite=overwrite,
                      tree=tree) as writer:
-        for start in range(0, total, batch_size):
-            stop = min(total, start + batch_size)
-            seeds = seed + np.arange(start, stop, dtype=np.uint64)
-            jets = generate_batch(
-                net, jet_type[start:stop], seeds, sampler=sampler, steps=steps,
-                schedule=schedule, conditions=None if kin is None else kin[start:stop],
-                device=dev,
-            )
-            jets.extra["event"] = np.arange(start, stop, dtype=np.uint64)
+        for start in range(0, total, block):
+            stop = min(total, start + block)
+            jets = _generate_range(net, jet_type, kin, seed, start, stop, sampler, steps,
+                                   schedule, dev)
             writer.write(jets)
             if on_progress is not None:
                 on_progress(stop - start)
@@ -116,3 +117,18 @@ def _check_disk(output: Path, n_jets: int, n_particles: int) -> None:
     if need > free:
         raise JetgenError(f"{output}: {n_jets} jets need about {need / 1e9:.1f} GB, only "
                           f"{free / 1e9:.1f} GB free on that disk")
+
+
+def _generate_range(net, jet_type, kin, seed, start, stop, sampler, steps, schedule, dev):
+    """Jets [start, stop) computed block by block; the last block is padded to full size."""
+    parts = []
+    for lo in range(start, stop, COMPUTE_BLOCK):
+        hi = min(stop, lo + COMPUTE_BLOCK)
+        index = np.minimum(np.arange(lo, lo + COMPUTE_BLOCK), len(jet_type) - 1)
+        seeds = seed + np.arange(lo, lo + COMPUTE_BLOCK, dtype=np.uint64)
+        jets = generate_batch(net, jet_type[index], seeds, sampler=sampler, steps=steps,
+                              schedule=schedule, conditions=None if kin is None else kin[index],
+                              device=dev)[: hi - lo]
+        jets.extra["event"] = np.arange(lo, hi, dtype=np.uint64)
+        parts.append(jets)
+    return Jets.concatenate(parts)

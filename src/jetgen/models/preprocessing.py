@@ -32,11 +32,15 @@ class Standardiser:
         real = jets.particles[jets.mask].astype(np.float64)
         real[:, 2] = np.log(np.clip(real[:, 2], PT_REL_FLOOR, None))
         jet = _jet_raw(jets.jet).astype(np.float64)
+        jet_var = jet.var(0)
+        # n is trained dequantised (n + U(0, 1)): its spread includes the uniform's 1/12,
+        # which also keeps the scale sane when every jet has the full particle count.
+        jet_var[3] += 1 / 12
         return cls(
             particle_mean=real.mean(0).tolist(),
             particle_std=np.maximum(real.std(0), 1e-6).tolist(),
             jet_mean=jet.mean(0).tolist(),
-            jet_std=np.maximum(jet.std(0), 1e-6).tolist(),
+            jet_std=np.maximum(np.sqrt(jet_var), 1e-6).tolist(),
             n_particles=jets.n_particles,
         )
 
