@@ -18,12 +18,13 @@ from .pythia import generate_block, pythia_seed, recipe_description
 BLOCK_JETS = 1000
 
 
-def plan_blocks(classes: list[int], n_per_class: int, seed: int) -> list[tuple[int, int, int]]:
+def plan_blocks(classes: list[int], n_per_class: int, seed: int,
+                block_jets: int = BLOCK_JETS) -> list[tuple[int, int, int]]:
     """[(class_index, n_jets, pythia_seed)] in file order."""
     blocks = []
     for c in classes:
-        for b, start in enumerate(range(0, n_per_class, BLOCK_JETS)):
-            blocks.append((c, min(BLOCK_JETS, n_per_class - start), pythia_seed(seed, c, b)))
+        for b, start in enumerate(range(0, n_per_class, block_jets)):
+            blocks.append((c, min(block_jets, n_per_class - start), pythia_seed(seed, c, b)))
     return blocks
 
 
@@ -55,6 +56,7 @@ def generate(
     workers: int = 1,
     overwrite: bool = False,
     on_progress: Callable[[int], None] | None = None,
+    block_jets: int = BLOCK_JETS,
 ) -> dict:
     """Generate ``n_per_class`` jets of each class and write them to ``output`` (HDF5).
 
@@ -66,7 +68,7 @@ def generate(
         raise UsageError(f"--particles must be 30 or 150 (JetNet), got {n_particles}")
     if workers < 1:
         raise UsageError(f"--workers must be at least 1, got {workers}")
-    blocks = plan_blocks(classes, n_per_class, seed)
+    blocks = plan_blocks(classes, n_per_class, seed, block_jets)
     provenance = base_provenance(
         kind="training data",
         recipe=recipe_description(),
@@ -75,7 +77,7 @@ def generate(
         n_particles=n_particles,
         seed=seed,
         seed_rule="block b of class c uses Pythia seed SeedSequence([seed, c, b]) % 9e8 + 1",
-        block_jets=BLOCK_JETS,
+        block_jets=block_jets,
     )
     totals = {"events": 0, "failed": 0, "rejected": 0}
     start = time.perf_counter()
