@@ -1,4 +1,5 @@
 """BibTeX for the work jetgen builds on (`jetgen cite`)."""
+# ruff: noqa: E501  (BibTeX author lists are kept on one line, as journals print them)
 
 from __future__ import annotations
 

@@ -157,7 +157,7 @@ class Trainer:
     def fit(self, until_step: int, on_step: Callable[[dict], None] | None = None,
             should_stop: Callable[[], bool] | None = None) -> dict:
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        log = open(self.run_dir / LOG_FILE, "a")
+        log = open(self.run_dir / LOG_FILE, "a")  # noqa: SIM115  (closed in finally)
         last: dict = {}
         t0, jets_seen = time.perf_counter(), 0
         try:

@@ -90,8 +90,9 @@ def test_preconditioning_is_identity_at_small_sigma():
     mask = torch.ones(3, 4, dtype=torch.bool)
     out = denoiser(x, torch.full((3,), 1e-6), mask)
     assert torch.allclose(out, x, atol=1e-5)
-    c_skip, c_out, c_in, _ = denoiser.scalings(torch.tensor(0.5))
-    assert math.isclose(c_skip.item(), 0.5) and math.isclose(c_in.item(), 1 / math.sqrt(0.5), rel_tol=1e-6)
+    c_skip, _c_out, c_in, _ = denoiser.scalings(torch.tensor(0.5))
+    assert math.isclose(c_skip.item(), 0.5)
+    assert math.isclose(c_in.item(), 1 / math.sqrt(0.5), rel_tol=1e-6)
 
 
 def test_loss_ignores_padded_particles():

@@ -9,7 +9,8 @@ from jetgen.jets import Jets
 @pytest.fixture(scope="session")
 def pythia_file(tmp_path_factory):
     """A small real training file: 80 top + 80 gluon Pythia jets."""
-    jets = Jets.concatenate([generate_block("t", 80, 30, 11)[0], generate_block("g", 80, 30, 12)[0]])
+    jets = Jets.concatenate([generate_block("t", 80, 30, 11)[0],
+                             generate_block("g", 80, 30, 12)[0]])
     path = tmp_path_factory.mktemp("data") / "tg30.h5"
     with HDF5Writer(path, 30, {"kind": "training data"}) as writer:
         writer.write(jets)

@@ -108,7 +108,7 @@ def test_truncated_root_file_is_reported(tmp_path):
         writer.write(make_jets(2000))
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
-    with pytest.raises(JetgenError, match="jets.root"):
+    with pytest.raises(JetgenError, match=r"jets\.root"):
         read_jets(path)
 
 

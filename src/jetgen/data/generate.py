@@ -8,9 +8,9 @@ import time
 from collections.abc import Callable
 
 from ..errors import UsageError
-from ..jets import CLASSES, Jets
 from ..io.hdf5 import HDF5Writer
 from ..io.provenance import base_provenance
+from ..jets import CLASSES, Jets
 from .pythia import generate_block, pythia_seed, recipe_description
 
 #: Jets per Pythia seed. Fixed (not derived from the worker count) so that the output

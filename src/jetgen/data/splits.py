@@ -26,6 +26,6 @@ def split_mask(jet_type: np.ndarray, split: str) -> np.ndarray:
     hi_frac = lo_frac + FRACTIONS[split]
     for cls in np.unique(jet_type):
         idx = np.flatnonzero(jet_type == cls)
-        lo, hi = int(round(lo_frac * len(idx))), int(round(hi_frac * len(idx)))
+        lo, hi = round(lo_frac * len(idx)), round(hi_frac * len(idx))
         out[idx[lo:hi]] = True
     return out

@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
-
 from ..errors import JetgenError, nearest
 from ..jets import JET_FEATURES, JETNET_PARTICLE_FEATURES, Jets
 from .atomic import check_output, commit, discard, temporary_sibling

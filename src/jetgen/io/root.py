@@ -113,7 +113,7 @@ def _open(path: Path):
 
 
 def _tree(file, path: Path, tree: str):
-    keys = [k.split(";")[0] for k in file.keys()]
+    keys = [k.split(";")[0] for k in file]
     if tree not in keys:
         raise JetgenError(f"{path}: no tree {tree!r}{nearest(tree, keys)}")
     obj = file[tree]
@@ -125,7 +125,7 @@ def _tree(file, path: Path, tree: str):
 def read_provenance_root(path) -> dict:
     path = Path(path)
     with _open(path) as f:
-        keys = [k.split(";")[0] for k in f.keys()]
+        keys = [k.split(";")[0] for k in f]
         if METADATA_KEY not in keys:
             return {}
         return json.loads(str(f[METADATA_KEY]))
