@@ -77,3 +77,43 @@ def resolve_model(name_or_path: str | None) -> tuple[Path, dict]:
         raise JetgenError(f"{path}: sha256 {actual[:12]}… does not match the registry "
                           f"({entry['sha256'][:12]}…); the file is corrupted")
     return path, entry
+
+
+def ship_model(source: Path, name: str, card: dict, make_default: bool = False) -> Path:
+    """Copy trained EMA weights into ``weights/`` with a card, and list them in models.json.
+
+    ``card`` holds what a user needs to trust the model: data recipe, training config and
+    steps, metrics against the truth floor, licence.
+    """
+    import shutil
+
+    from .models.checkpoint import read_metadata
+
+    meta = read_metadata(source)
+    target = weights_dir() / f"{name}.safetensors"
+    shutil.copyfile(source, target)
+    config = meta["config"]
+    entry = {
+        "name": name,
+        "file": target.name,
+        "sha256": sha256_file(target),
+        "size": target.stat().st_size,
+        "sampler": config["sampler"],
+        "steps": config["steps"],
+        "classes": config["classes"],
+        "particles": config["n_particles"],
+        "licence": "MIT",
+        **{k: v for k, v in card.items() if k in ("training_data", "train_steps", "metrics")},
+    }
+    path = weights_dir() / REGISTRY_FILE
+    data = json.loads(path.read_text()) if path.exists() else {"models": []}
+    data["models"] = [m for m in data["models"] if m["name"] != name] + [entry]
+    if make_default or "default" not in data:
+        data["default"] = name
+    path.write_text(json.dumps(data, indent=2) + "\n")
+    lines = [f"# {name}", ""]
+    for key, value in {**entry, **card}.items():
+        lines.append(f"- **{key}**: {value}")
+    (weights_dir() / f"{name}.md").write_text("\n".join(lines) + "\n")
+    registry.cache_clear()
+    return target
