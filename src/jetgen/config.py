@@ -46,6 +46,11 @@ class ModelConfig:
     sampler: str = "heun"
     steps: int = 32
     schedule: str = "karras"
+    #: The jet-level model keeps its own (cheap) recipe when the particle model is distilled.
+    jet_sampler: str = "heun"
+    jet_steps: int = 32
+    #: "edm" (teacher, progressive students) or "consistency" (boundary-condition form).
+    parameterization: str = "edm"
 
 
 @dataclass

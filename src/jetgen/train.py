@@ -93,7 +93,8 @@ def lr_factor(step: int, warmup: int, total: int) -> float:
 class Trainer:
     def __init__(self, model: JetModel, run: RunConfig, run_dir: Path, train: Jets,
                  val: Jets, device: torch.device, provenance: dict | None = None,
-                 loss_fn: Callable | None = None):
+                 loss_fn: Callable | None = None,
+                 after_step: Callable[[Trainer], None] | None = None):
         self.model = model.to(device)
         self.ema = copy.deepcopy(self.model).eval().requires_grad_(False)
         self.cfg = run.train
@@ -104,7 +105,11 @@ class Trainer:
         self.train_data = Tensors.from_jets(model, train)
         self.val_data = Tensors.from_jets(model, val[: self.cfg.val_jets])
         self.loss_fn = loss_fn or (lambda m, b, g: diffusion_losses(m, b, g, self.cfg))
-        self.opt = torch.optim.AdamW(self.model.parameters(), lr=self.cfg.lr,
+        self.after_step = after_step
+        # Frozen parts (a distilled student's jet-level model) get no optimiser state, so
+        # weight decay cannot drift them.
+        self.params = [p for p in self.model.parameters() if p.requires_grad]
+        self.opt = torch.optim.AdamW(self.params, lr=self.cfg.lr,
                                      weight_decay=self.cfg.weight_decay)
         self.step = 0
 
@@ -123,9 +128,11 @@ class Trainer:
             group["lr"] = cfg.lr * lr_factor(self.step, cfg.warmup_steps, cfg.total_steps)
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
-        grad_norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.grad_clip)
+        grad_norm = torch.nn.utils.clip_grad_norm_(self.params, cfg.grad_clip)
         self.opt.step()
         self._update_ema()
+        if self.after_step is not None:
+            self.after_step(self)
         self.step += 1
         return {"step": self.step, "loss": loss.item(), "particle_loss": particle.mean().item(),
                 "jet_loss": jet.mean().item(), "grad_norm": float(grad_norm),
@@ -191,8 +198,7 @@ class Trainer:
                    for k, v in self.model.state_dict().items()}
         tensors.update({f"ema.{k}": v.detach().cpu().contiguous()
                         for k, v in self.ema.state_dict().items()})
-        params = list(self.model.parameters())
-        for i, p in enumerate(params):
+        for i, p in enumerate(self.params):
             for key, value in self.opt.state.get(p, {}).items():
                 tensors[f"opt.{i}.{key}"] = torch.as_tensor(value).detach().cpu().contiguous()
         path = self.run_dir / STATE_FILE
@@ -213,11 +219,10 @@ class Trainer:
         tensors = load_file(str(path))
         self.model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
         self.ema.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("ema.")})
-        params = list(self.model.parameters())
         for key, value in tensors.items():
             if key.startswith("opt."):
                 _, i, name = key.split(".", 2)
-                self.opt.state[params[int(i)]][name] = value.to(self.device)
+                self.opt.state[self.params[int(i)]][name] = value.to(self.device)
         self.step = step
         return True
 

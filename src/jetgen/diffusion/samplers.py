@@ -107,6 +107,16 @@ SAMPLERS: dict[str, Callable] = {
 }
 
 
+def _register_consistency() -> None:
+    # Imported here because consistency.py builds on denoiser.py, not on this module.
+    from .consistency import sample_consistency
+
+    SAMPLERS["consistency"] = sample_consistency
+
+
+_register_consistency()
+
+
 def get_sampler(name: str) -> Callable:
     if name not in SAMPLERS:
         raise UsageError(f"unknown sampler {name!r}{nearest(name, SAMPLERS)}")

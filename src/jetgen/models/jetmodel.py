@@ -7,6 +7,7 @@ import torch
 from torch import nn
 
 from ..config import ModelConfig
+from ..diffusion.consistency import ConsistencyDenoiser
 from ..diffusion.denoiser import EDMDenoiser
 from ..jets import CLASSES
 from .epic import EPiCNet
@@ -30,7 +31,11 @@ class JetModel(nn.Module):
         super().__init__()
         self.config = config
         self.standardiser = standardiser
-        self.particle = EDMDenoiser(build_particle_net(config), config.sigma_data)
+        if config.parameterization == "consistency":
+            self.particle = ConsistencyDenoiser(build_particle_net(config), config.sigma_data,
+                                                config.sigma_min)
+        else:
+            self.particle = EDMDenoiser(build_particle_net(config), config.sigma_data)
         self.jet = EDMDenoiser(
             ResidualMLP(N_JET, len(CLASSES), config.jet_net.dim, config.jet_net.depth),
             config.sigma_data,

@@ -1,0 +1,39 @@
+"""``jetgen distill``: fewer sampling steps by progressive or consistency distillation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+
+def distill(
+    output: Path = typer.Option(Path("runs/distilled"), "--output", "-o", help="Run directory."),
+    method: str = typer.Option("progressive", "--method", help="progressive or consistency."),
+    factor: int = typer.Option(2, "--factor", help="Progressive: step reduction (power of 2)."),
+    steps: int = typer.Option(1, "--steps", help="Consistency: sampling steps of the student."),
+    teacher: str | None = typer.Option(None, "--teacher", help="Teacher name or file (default: "
+                                       "newest in runs/, else the shipped teacher)."),
+    data: list[Path] | None = typer.Option(None, "--data", help="Training data (default: the "
+                                           "teacher's recorded data)."),
+    train_steps: int = typer.Option(2000, "--train-steps", help="Optimiser steps per round."),
+    lr: float = typer.Option(1e-4, "--lr", help="Learning rate."),
+    batch_size: int = typer.Option(256, "--batch-size", help="Jets per step."),
+    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
+) -> None:
+    """Distil a teacher into a faster student.
+
+    Example: jetgen distill --factor 2 --teacher runs/teacher30/ema.safetensors -o runs/pd2
+    """
+    from ..config import TrainConfig
+    from ..distill.run import distill as run_distill
+    from .progress import step_progress
+
+    cfg = TrainConfig(lr=lr, batch_size=batch_size, total_steps=train_steps,
+                      warmup_steps=min(100, train_steps // 10 + 1),
+                      checkpoint_every=max(1, min(200, train_steps)),
+                      val_every=max(1, min(200, train_steps)))
+    with step_progress(f"distilling ({method})", train_steps) as update:
+        path = run_distill(output, method=method, factor=factor, steps=steps, teacher=teacher,
+                           data=data, train=cfg, device=device, on_step=update)
+    typer.echo(f"student weights: {path} (sample with `jetgen sample --model {path}`)")

@@ -1,0 +1,33 @@
+"""What both distillation methods share: students start as copies of the teacher, learn
+only the particle model, and record their lineage."""
+
+from __future__ import annotations
+
+import copy
+
+import torch
+
+from ..models.jetmodel import JetModel
+
+
+def make_student(teacher: JetModel, **config_changes) -> JetModel:
+    config = copy.deepcopy(teacher.config)
+    for key, value in config_changes.items():
+        setattr(config, key, value)
+    student = JetModel(config, teacher.standardiser)
+    student.load_state_dict(teacher.state_dict())
+    # The jet-level model is tiny and cheap to sample; students keep the teacher's as is.
+    student.jet.requires_grad_(False)
+    return student
+
+
+def masked_mse(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Per-jet mean squared error over real particles and features."""
+    err = ((pred - target) ** 2 * mask[..., None]).sum((1, 2))
+    return err / (mask.sum(1) * pred.shape[-1]).clamp_min(1)
+
+
+def one_step(sampler, denoiser, x, sigma_from: float, sigma_to: float, mask, cond):
+    """One deterministic step of a named sampler between two noise levels."""
+    sigmas = torch.tensor([sigma_from, sigma_to], dtype=x.dtype, device=x.device)
+    return sampler(denoiser, x, sigmas, extra_args={"mask": mask, "cond": cond})

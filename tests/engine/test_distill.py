@@ -1,0 +1,99 @@
+"""Progressive and consistency distillation on a tiny teacher trained on Pythia jets."""
+
+import pytest
+import torch
+from conftest import tiny_run
+
+from jetgen.config import TrainConfig
+from jetgen.diffusion.consistency import ConsistencyDenoiser
+from jetgen.diffusion.samplers import get_sampler
+from jetgen.diffusion.schedules import get_sigmas
+from jetgen.distill.progressive import check_factor
+from jetgen.distill.run import distill
+from jetgen.errors import JetgenError, UsageError
+from jetgen.models.checkpoint import load_model
+from jetgen.train import EMA_FILE, load_splits, train_from_files
+
+
+@pytest.fixture(scope="module")
+def teacher(pythia_file, tmp_path_factory):
+    run = tiny_run(30)
+    run.model.steps = 4
+    run_dir = tmp_path_factory.mktemp("teacher")
+    train_from_files([pythia_file], run_dir, run)
+    return run_dir / EMA_FILE
+
+
+def _quick(steps=60):
+    return TrainConfig(lr=2e-3, batch_size=32, total_steps=steps, warmup_steps=5,
+                       checkpoint_every=steps, val_every=steps, val_jets=24)
+
+
+def _endpoints(model, sampler, steps, x, mask, cond):
+    c = model.config
+    sigmas = get_sigmas("karras", steps, c.sigma_min, c.sigma_max, rho=c.rho)
+    return get_sampler(sampler)(model.particle, x * sigmas[0], sigmas,
+                                extra_args={"mask": mask, "cond": cond})
+
+
+def test_progressive_round_halves_steps_and_matches_two_teacher_steps(teacher, pythia_file,
+                                                                      tmp_path):
+    path = distill(tmp_path / "pd", factor=2, teacher=str(teacher), train=_quick())
+    student, meta = load_model(path)
+    t_model, _ = load_model(teacher)
+    assert student.config.steps == 2 and student.config.sampler == "euler"
+    assert meta["distillation"]["method"] == "progressive"
+    assert meta["teacher"] == str(teacher)
+    train, _ = load_splits([pythia_file], 30, t_model.config.classes)
+    jets = train[:64]
+    mask = torch.from_numpy(jets.mask)
+    jet = torch.from_numpy(jets.jet)
+    jt = torch.from_numpy(jets.jet_type).long()
+    cond = t_model.particle_cond(jt, jet)
+    x = torch.randn(64, 30, 3, generator=torch.Generator().manual_seed(0)) * mask[..., None]
+    # With 2 student steps, compare the student's first step (σ_max → σ_1) with the two
+    # teacher steps it was trained to replace.
+    c = t_model.config
+    grid = get_sigmas("karras", 4, c.sigma_min, c.sigma_max, rho=c.rho)
+    start = x * grid[0]
+    extra = {"mask": mask, "cond": cond}
+    target = get_sampler("heun")(t_model.particle, start, grid[:3], extra_args=extra)
+    student_one = get_sampler("euler")(student.particle, start, grid[[0, 2]], extra_args=extra)
+    teacher_one = get_sampler("euler")(t_model.particle, start, grid[[0, 2]], extra_args=extra)
+    assert (student_one - target).pow(2).mean() < (teacher_one - target).pow(2).mean()
+
+
+def test_chained_factors_give_the_expected_step_counts(teacher, tmp_path):
+    path = distill(tmp_path / "pd4", factor=4, teacher=str(teacher), train=_quick(3))
+    student, meta = load_model(path)
+    assert student.config.steps == 1 and meta["distillation"]["stage"] == 2
+    assert (tmp_path / "pd4" / "round1-2steps" / EMA_FILE).exists()
+
+
+def test_consistency_boundary_condition_makes_the_loss_zero():
+    net = torch.nn.Linear(3, 3)
+    model = ConsistencyDenoiser(lambda x, c, m, cond: net(x), sigma_data=0.5, sigma_min=0.002)
+    x = torch.randn(4, 5, 3)
+    mask = torch.ones(4, 5, dtype=torch.bool)
+    out = model(x, torch.full((4,), 0.002), mask)
+    assert torch.equal(out, x)  # f(x, σ_min) = x exactly, whatever the network
+
+
+def test_consistency_student_samples_in_its_step_count(teacher, tmp_path):
+    path = distill(tmp_path / "cd", method="consistency", steps=2, teacher=str(teacher),
+                   train=_quick(4))
+    student, meta = load_model(path)
+    assert student.config.sampler == "consistency" and student.config.steps == 2
+    assert isinstance(student.particle, ConsistencyDenoiser)
+    assert meta["distillation"]["method"] == "consistency"
+
+
+@pytest.mark.parametrize(("factor", "message"), [(3, "power of 2"), (8, "divisible")])
+def test_bad_factor_is_refused(factor, message):
+    with pytest.raises(UsageError, match=message):
+        check_factor(factor, 4)
+
+
+def test_missing_teacher_is_one_clear_error(tmp_path):
+    with pytest.raises(JetgenError, match="no such model file"):
+        distill(tmp_path / "x", teacher=str(tmp_path / "none.safetensors"))
