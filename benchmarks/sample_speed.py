@@ -81,7 +81,8 @@ def main() -> None:
     for n in args.memory_n:
         mem.add_row(f"{n:,}", f"{peak_memory_mb(str(path), n, str(device)):,.0f}")
     console.print(mem)
-    console.print(f"this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    console.print(f"this process: {rss:.0f} MB")
 
 
 if __name__ == "__main__":
