@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
+
 from ..errors import JetgenError, nearest
 from ..jets import JET_FEATURES, JETNET_PARTICLE_FEATURES, Jets
 from .atomic import check_output, commit, discard, temporary_sibling
@@ -140,7 +142,7 @@ def read_hdf5(path, start: int = 0, stop: int | None = None) -> Jets:
             elif "jet_types" in f:
                 jet_type = f["jet_types"][start:stop]
             else:
-                raise JetgenError(f"{path}: no 'jet_type' dataset; cannot tell the jet class")
+                jet_type = np.full(len(particles), _class_from_name(path), np.int32)
             extra = {
                 k: f[k][start:stop]
                 for k in f
@@ -158,3 +160,14 @@ def count_hdf5(path) -> int:
         if "particle_features" not in f:
             raise JetgenError(f"{path}: missing dataset 'particle_features'")
         return int(f["particle_features"].shape[0])
+
+
+def _class_from_name(path: Path) -> int:
+    """JetNet's own files carry no class column: ``t.hdf5`` / ``t150.hdf5`` name it."""
+    from ..jets import CLASSES
+
+    stem = path.stem.lower().removesuffix("150").removesuffix("30")
+    if stem in CLASSES:
+        return CLASSES.index(stem)
+    raise JetgenError(f"{path}: no 'jet_type' dataset and the file name does not name a "
+                      "JetNet class (g, q, t, w, z)")

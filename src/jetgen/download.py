@@ -1,0 +1,115 @@
+"""A careful HTTP downloader (standard library only): checksum before use, retries with
+back-off, resumable partial files, and never a half file under the final name."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+from .errors import JetgenError
+
+CHUNK = 1 << 16
+
+
+def default_cache_dir() -> Path:
+    """``$JETGEN_CACHE_DIR``, else the platform's user cache dir for jetgen."""
+    env = os.environ.get("JETGEN_CACHE_DIR")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("jetgen"))
+
+
+def file_digest(path: Path, algorithm: str = "sha256") -> str:
+    digest = hashlib.new(algorithm)
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class _Permanent(Exception):
+    """A failure that retrying cannot fix (404, 403, bad checksum)."""
+
+
+def _fetch_once(url: str, part: Path, timeout: float,
+                progress: Callable[[int, int | None], None] | None) -> None:
+    done = part.stat().st_size if part.exists() else 0
+    request = urllib.request.Request(url, headers={"User-Agent": "jetgen"})
+    if done:
+        request.add_header("Range", f"bytes={done}-")
+    try:
+        response = urllib.request.urlopen(request, timeout=timeout)
+    except urllib.error.HTTPError as err:
+        if err.code == 416:  # the part file is already complete
+            return
+        err.close()
+        if 400 <= err.code < 500:
+            raise _Permanent(f"HTTP {err.code} {err.reason}") from None
+        raise
+    with response:
+        if done and response.status != 206:
+            done = 0  # server ignored the range: start over
+        length = response.headers.get("Content-Length")
+        total = done + int(length) if length is not None else None
+        with open(part, "ab" if done else "wb") as out:
+            while True:
+                block = response.read(CHUNK)
+                if not block:
+                    break
+                out.write(block)
+                done += len(block)
+                if progress is not None:
+                    progress(done, total)
+        if total is not None and done < total:
+            raise ConnectionError(f"connection dropped after {done} of {total} bytes")
+
+
+def download(url: str, dest: Path, checksum: tuple[str, str] | None = None, *,
+             timeout: float = 30.0, retries: int = 4, backoff: float = 1.0,
+             progress: Callable[[int, int | None], None] | None = None) -> Path:
+    """Fetch ``url`` to ``dest``; ``checksum`` is ``(algorithm, hexdigest)``, e.g.
+    ``("sha256", "…")`` or ``("md5", "…")``, verified before the file gets its name."""
+    dest = Path(dest)
+    if dest.exists() and (checksum is None or file_digest(dest, checksum[0]) == checksum[1]):
+        return dest
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    part = dest.with_name(dest.name + ".part")
+    last_error = "unknown error"
+    for attempt in range(retries + 1):
+        try:
+            _fetch_once(url, part, timeout, progress)
+            break
+        except _Permanent as err:
+            raise JetgenError(f"download of {url} failed: {err}; check the URL or fetch the "
+                              "file by hand") from None
+        except TimeoutError as err:
+            last_error = f"timed out after {timeout:g} s ({err})"
+        except urllib.error.URLError as err:
+            reason = err.reason
+            if isinstance(reason, socket.gaierror):  # no DNS: no network, retrying is futile
+                raise JetgenError(f"cannot reach {url} (no network: {reason.strerror}); "
+                                  "download it on a machine with internet") from None
+            last_error = f"{reason}"
+        except (ConnectionError, OSError) as err:
+            last_error = f"{err.__class__.__name__}: {err}"
+        if attempt < retries:
+            time.sleep(backoff * 2**attempt)
+    else:
+        raise JetgenError(f"download of {url} failed after {retries + 1} attempts: "
+                          f"{last_error}; check your network, or download it by hand")
+    if checksum is not None:
+        actual = file_digest(part, checksum[0])
+        if actual != checksum[1]:
+            part.unlink()
+            raise JetgenError(f"download of {url} is corrupted: {checksum[0]} {actual} != "
+                              f"expected {checksum[1]}; the partial file was removed, try again")
+    os.replace(part, dest)
+    return dest
