@@ -12,6 +12,7 @@ from ..errors import JetgenError
 from . import cite as cite_cmd
 from . import data as data_cmd
 from . import distill as distill_cmd
+from . import eval as eval_cmd
 from . import info as info_cmd
 from . import sample as sample_cmd
 from . import train as train_cmd
@@ -28,6 +29,7 @@ app.command("info")(info_cmd.info)
 app.command("cite")(cite_cmd.cite)
 app.command("train")(train_cmd.train)
 app.command("sample")(sample_cmd.sample)
+app.command("eval")(eval_cmd.eval_command)
 app.command("distill")(distill_cmd.distill)
 
 

@@ -1,0 +1,122 @@
+"""On-disk cache of the reference's expensive features (EFPs, ParticleNet activations, …).
+
+Keyed by the content of the reference (SHA-256 of the file, or of the arrays for in-memory
+jets) plus the split, class, rows and a feature-version tag, so a changed file or a
+changed feature definition can never hit a stale entry. Location: ``$JETGEN_CACHE_DIR``
+if set, else the platform's user cache dir for "jetgen" (``~/.cache/jetgen`` on Linux),
+subfolder ``eval``. Entries are written atomically; a corrupt entry is recomputed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+#: Bump when any cached feature's definition changes.
+FEATURE_VERSION = "1"
+ENV = "JETGEN_CACHE_DIR"
+
+
+def cache_dir() -> Path:
+    """Where evaluation caches live (created on first write)."""
+    if os.environ.get(ENV):
+        return Path(os.environ[ENV]) / "eval"
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("jetgen")) / "eval"
+
+
+def sha256_file(path: str | Path) -> str:
+    return _sha256_file(str(Path(path).resolve()), *_stat(path))
+
+
+def _stat(path) -> tuple[int, int]:
+    st = Path(path).stat()
+    return st.st_size, st.st_mtime_ns
+
+
+@lru_cache(maxsize=32)
+def _sha256_file(path: str, size: int, mtime_ns: int) -> str:
+    # size/mtime are part of the lru key only: a rewritten file is hashed again.
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 22), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def sha256_arrays(*arrays: np.ndarray) -> str:
+    digest = hashlib.sha256()
+    for a in arrays:
+        a = np.ascontiguousarray(a)
+        digest.update(str((a.dtype.str, a.shape)).encode())
+        digest.update(a.data)
+    return digest.hexdigest()
+
+
+def entry_key(**parts) -> str:
+    """Stable hash of the key fields (plus the feature version)."""
+    record = json.dumps({"version": FEATURE_VERSION, **parts}, sort_keys=True, default=str)
+    return hashlib.sha256(record.encode()).hexdigest()[:32]
+
+
+class FeatureCache:
+    """``get``/``put`` of named arrays (``.npz``) and JSON records under one directory."""
+
+    def __init__(self, root: Path | None) -> None:
+        self.root = root
+
+    @property
+    def enabled(self) -> bool:
+        return self.root is not None
+
+    def get_arrays(self, key: str) -> dict[str, np.ndarray] | None:
+        if self.root is None:
+            return None
+        path = self.root / f"{key}.npz"
+        if not path.exists():
+            return None
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                return {k: data[k] for k in data.files}
+        except (OSError, ValueError, EOFError):
+            return None  # unreadable: recompute and overwrite
+
+    def put_arrays(self, key: str, arrays: dict[str, np.ndarray]) -> None:
+        if self.root is None:
+            return
+        self._atomic(f"{key}.npz", lambda f: np.savez(f, **arrays))
+
+    def get_json(self, key: str) -> dict | None:
+        if self.root is None:
+            return None
+        path = self.root / f"{key}.json"
+        try:
+            return json.loads(path.read_text())
+        except (OSError, ValueError):
+            return None
+
+    def put_json(self, key: str, record: dict) -> None:
+        if self.root is None:
+            return
+        self._atomic(f"{key}.json", lambda f: f.write(json.dumps(record).encode()))
+
+    def _atomic(self, name: str, write) -> None:
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-", suffix=name[-5:])
+        except OSError:
+            return  # an unwritable cache only costs speed, never the evaluation
+        try:
+            with os.fdopen(fd, "wb") as f:
+                write(f)
+            os.replace(tmp, self.root / name)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise

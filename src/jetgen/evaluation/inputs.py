@@ -1,0 +1,165 @@
+"""Loading and checking the two sides of an evaluation: which reference, which split,
+and the bad-input rules (particle counts, missing classes, non-finite values)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import JetgenError, UsageError
+from ..jets import CLASS_LONG, CLASSES, Jets
+
+SPLIT_NOTE = "the reference is jetgen training data: its held-out test split is used"
+
+
+@dataclass
+class Side:
+    """One side of the comparison: jets plus where they came from."""
+
+    jets: Jets
+    label: str
+    paths: list[str] = field(default_factory=list)
+    provenance: dict = field(default_factory=dict)
+    split: str = "all"
+    note: str = ""
+    content_hash: str = ""
+
+
+def load_generated(generated: Jets | str | Path) -> Side:
+    if isinstance(generated, Jets):
+        return Side(generated, "generated jets")
+    from ..io import read_jets, read_provenance
+
+    path = str(generated)
+    jets = read_jets(path)
+    return Side(jets, path, [path], read_provenance(path))
+
+
+def resolve_reference(reference, generated: Side) -> tuple[list[str] | Jets, str | None]:
+    """``reference`` argument, else the generated file's provenance; (paths or jets, split)."""
+    if isinstance(reference, Jets):
+        return reference, None
+    if reference is not None:
+        return [str(reference)], None
+    entry = generated.provenance.get("reference")
+    if not entry:
+        where = (f"{generated.label} records no reference sample" if generated.paths
+                 else "no reference given for the generated jets")
+        raise UsageError(f"{where}; pass one with --reference REF.h5 (e.g. the training "
+                         "data's file: its test split is used)")
+    if isinstance(entry, (str, list)):
+        entry = {"path": entry}
+    paths = entry.get("path")
+    paths = [paths] if isinstance(paths, str) else list(paths or [])
+    base = Path(generated.paths[0]).parent if generated.paths else Path.cwd()
+    found = []
+    for p in paths:
+        # Provenance paths are as typed at training time: relative to that working
+        # directory, which is often also where the generated file sits.
+        candidates = [Path(p), base / p]
+        hit = next((c for c in candidates if c.exists()), None)
+        if hit is None:
+            raise JetgenError(
+                f"reference {p} (recorded in {generated.label}'s provenance) not found; "
+                "pass it with --reference")
+        found.append(str(hit))
+    if not found:
+        raise UsageError(f"{generated.label}: provenance reference has no path; pass "
+                         "--reference")
+    return found, entry.get("split")
+
+
+def load_reference(reference, generated: Side, split: str | None) -> Side:
+    """Read the reference (one or several files) and apply the split rule."""
+    from ..data.splits import split_mask
+
+    target, recorded_split = resolve_reference(reference, generated)
+    if isinstance(target, Jets):
+        side = Side(target, "reference jets", split=split or "all")
+        if side.split != "all":
+            side.jets = side.jets[split_mask(side.jets.jet_type, side.split)]
+        return side
+    from ..io import read_jets, read_provenance
+
+    parts, provs, notes = [], [], set()
+    chosen = split
+    for path in target:
+        prov = read_provenance(path)
+        jets = read_jets(path)
+        use = split or recorded_split
+        if use is None and prov.get("kind") == "training data":
+            use = "test"
+            notes.add(SPLIT_NOTE)
+        use = use or "all"
+        if use != "all":
+            jets = jets[split_mask(jets.jet_type, use)]
+        parts.append(jets)
+        provs.append(prov)
+        chosen = use
+    jets = parts[0] if len(parts) == 1 else _concatenate(parts, target)
+    return Side(jets, ", ".join(target), list(target), provs[0] if len(provs) == 1 else
+                {"files": provs}, chosen or "all", "; ".join(sorted(notes)))
+
+
+def _concatenate(parts: list[Jets], paths: list[str]) -> Jets:
+    sizes = {p.n_particles for p in parts}
+    if len(sizes) > 1:
+        raise JetgenError(f"reference files {', '.join(paths)} hold jets with different "
+                          f"particle counts ({', '.join(map(str, sorted(sizes)))})")
+    return Jets.concatenate(parts)
+
+
+def check_particles(gen: Side, ref: Side, n_particles: int | None) -> int:
+    """Both sides must have the same particle count (and equal ``--particles`` if given)."""
+    pg, pr = gen.jets.n_particles, ref.jets.n_particles
+    if n_particles is not None:
+        for side, p in ((gen, pg), (ref, pr)):
+            if p != n_particles:
+                raise JetgenError(f"{side.label} holds {p}-particle jets, not --particles "
+                                  f"{n_particles}")
+    if pg != pr:
+        raise JetgenError(
+            f"mismatched particle counts: {gen.label} has {pg}-particle jets, reference "
+            f"{ref.label} {pr}-particle jets; compare files made with the same --particles")
+    return pg
+
+
+def check_finite(side: Side) -> None:
+    """NaN or inf anywhere a metric reads → one line naming the first bad jet."""
+    j = side.jets
+    bad_p = ~np.isfinite(j.particles).all(-1) & j.mask
+    bad = bad_p.any(1) | ~np.isfinite(j.jet[:, :3]).all(1)
+    for key in ("cond_pt", "cond_mass"):
+        if key in j.extra:
+            bad |= ~np.isfinite(np.asarray(j.extra[key], float))
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        raise JetgenError(f"{side.label}: {int(bad.sum())} jet(s) have NaN or infinite "
+                          f"features (first: jet {first})")
+
+
+def select_classes(gen: Side, ref: Side, classes: list[int] | None) -> list[int]:
+    """Classes to evaluate: the requested ones (or all present in the generated jets)."""
+    present = sorted(set(np.unique(gen.jets.jet_type).tolist()))
+    if classes is None:
+        if not present:
+            raise JetgenError(f"{gen.label} holds no jets")
+        classes = present
+    for c in classes:
+        if c not in present:
+            raise JetgenError(f"{gen.label} has no {CLASS_LONG[CLASSES[c]]} ({CLASSES[c]}) "
+                              f"jets; it holds: {_names(present) or 'none'}")
+        n_ref = int((ref.jets.jet_type == c).sum())
+        if n_ref < 4:
+            held = sorted(set(np.unique(ref.jets.jet_type).tolist()))
+            raise JetgenError(
+                f"reference {ref.label} ({ref.split} split) has {n_ref} "
+                f"{CLASS_LONG[CLASSES[c]]} ({CLASSES[c]}) jets, too few for a comparison and "
+                f"its two-halves truth floor; it holds: {_names(held) or 'none'}")
+    return list(classes)
+
+
+def _names(indices) -> str:
+    return ", ".join(CLASSES[i] for i in indices)
