@@ -4,7 +4,7 @@ import pytest
 import torch
 from conftest import tiny_run
 
-from jetgen.config import TrainConfig
+from jetgen.config import NetConfig, TrainConfig
 from jetgen.diffusion.consistency import ConsistencyDenoiser
 from jetgen.diffusion.samplers import get_sampler
 from jetgen.diffusion.schedules import get_sigmas
@@ -86,6 +86,20 @@ def test_consistency_student_samples_in_its_step_count(teacher, tmp_path):
     assert student.config.sampler == "consistency" and student.config.steps == 2
     assert isinstance(student.particle, ConsistencyDenoiser)
     assert meta["distillation"]["method"] == "consistency"
+
+
+def test_smaller_student_network_keeps_the_teachers_jet_model(teacher, tmp_path):
+    small = NetConfig(kind="epic", dim=16, depth=2, global_dim=8)
+    path = distill(tmp_path / "cd-small", method="consistency", steps=1, teacher=str(teacher),
+                   train=_quick(4), student_net=small)
+    student, _ = load_model(path)
+    t_model, _ = load_model(teacher)
+    assert student.config.net == small
+    n_student = sum(p.numel() for p in student.particle.parameters())
+    assert n_student < sum(p.numel() for p in t_model.particle.parameters())
+    for (name, s), (_, t) in zip(student.jet.state_dict().items(),
+                                 t_model.jet.state_dict().items(), strict=True):
+        assert torch.equal(s, t), name
 
 
 @pytest.mark.parametrize(("factor", "message"), [(3, "power of 2"), (8, "divisible")])

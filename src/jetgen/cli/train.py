@@ -13,8 +13,8 @@ EXAMPLE = "Example: jetgen train --data data/t30.h5 --data data/g30.h5 -o runs/t
 def train(
     data: list[Path] = typer.Option(..., "--data", "-d", help="Training file(s) (HDF5/ROOT)."),
     output: Path = typer.Option(..., "--output", "-o", help="Run directory."),
-    config: Path | None = typer.Option(None, "--config", "-c", help="TOML with [model] and "
-                                       "[train] tables (see --dry-run)."),
+    config: Path | None = typer.Option(None, "--config", "-c", help="TOML with \\[model] and "
+                                       "\\[train] tables (see --dry-run)."),
     epochs: float | None = typer.Option(None, "--epochs", help="Passes over the training split."),
     steps: int | None = typer.Option(None, "--steps", help="Optimiser steps (overrides --epochs)."),
     resume: bool = typer.Option(False, "--resume", help="Continue from the run's checkpoint."),

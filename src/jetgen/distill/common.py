@@ -7,15 +7,28 @@ import copy
 
 import torch
 
+from ..config import NetConfig
 from ..models.jetmodel import JetModel
 
 
-def make_student(teacher: JetModel, **config_changes) -> JetModel:
+def make_student(teacher: JetModel, net: NetConfig | None = None,
+                 **config_changes) -> JetModel:
+    """A copy of the teacher, or, with a different ``net``, a fresh particle network of that
+    shape (cheaper to sample) beside a copy of the teacher's jet-level model."""
     config = copy.deepcopy(teacher.config)
     for key, value in config_changes.items():
         setattr(config, key, value)
+    fresh = net is not None and net != teacher.config.net
+    if fresh:
+        config.net = copy.deepcopy(net)
     student = JetModel(config, teacher.standardiser)
-    student.load_state_dict(teacher.state_dict())
+    state = teacher.state_dict()
+    if fresh:
+        state = {k: v for k, v in state.items() if not k.startswith("particle.")}
+        missing, unexpected = student.load_state_dict(state, strict=False)
+        assert not unexpected and all(k.startswith("particle.") for k in missing)
+    else:
+        student.load_state_dict(state)
     # The jet-level model is tiny and cheap to sample; students keep the teacher's as is.
     student.jet.requires_grad_(False)
     return student

@@ -7,6 +7,7 @@ import copy
 
 import torch
 
+from ..config import NetConfig
 from ..diffusion.samplers import sample_heun
 from ..diffusion.schedules import karras_sigmas
 from ..models.jetmodel import JetModel
@@ -16,8 +17,9 @@ GRID_STEPS = 40
 TARGET_DECAY = 0.95
 
 
-def consistency_student(teacher: JetModel, steps: int) -> JetModel:
-    return make_student(teacher, parameterization="consistency", sampler="consistency",
+def consistency_student(teacher: JetModel, steps: int,
+                        net: NetConfig | None = None) -> JetModel:
+    return make_student(teacher, net, parameterization="consistency", sampler="consistency",
                         steps=steps)
 
 

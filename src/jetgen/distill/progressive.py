@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import torch
 
+from ..config import NetConfig
 from ..diffusion.samplers import get_sampler
 from ..diffusion.schedules import get_sigmas
 from ..errors import UsageError
@@ -28,11 +29,11 @@ def check_factor(factor: int, teacher_steps: int) -> int:
     return rounds
 
 
-def progressive_student(teacher: JetModel) -> JetModel:
+def progressive_student(teacher: JetModel, net: NetConfig | None = None) -> JetModel:
     steps = teacher.config.steps // 2
     if steps < 1:
         raise UsageError("the teacher already samples in one step; nothing left to distil")
-    return make_student(teacher, steps=steps, sampler="euler")
+    return make_student(teacher, net, steps=steps, sampler="euler")
 
 
 def progressive_loss(teacher: JetModel):

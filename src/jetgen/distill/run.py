@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from ..config import RunConfig, TrainConfig
+from ..config import NetConfig, RunConfig, TrainConfig
 from ..errors import JetgenError, UsageError
 from ..models.checkpoint import load_model, read_metadata
 from ..registry import registry, resolve_model, weights_dir
@@ -39,10 +39,15 @@ def default_teacher(runs_dir: Path = Path("runs")) -> Path:
 
 def distill(output: Path, *, method: str = "progressive", factor: int = 2, steps: int = 1,
             teacher: str | None = None, data: list[Path] | None = None,
-            train: TrainConfig | None = None, device: str = "cpu",
+            train: TrainConfig | None = None, student_net: NetConfig | None = None,
+            device: str = "cpu",
             on_step: Callable[[dict], None] | None = None,
             on_round: Callable[[int, int], None] | None = None) -> Path:
-    """Distil ``teacher``; returns the final student's weights file (in ``output``)."""
+    """Distil ``teacher``; returns the final student's weights file (in ``output``).
+
+    ``student_net``: a particle network for the (first) student other than the teacher's,
+    trained from scratch against the teacher — the way to a student cheaper than its teacher.
+    """
     if method not in METHODS:
         from ..errors import nearest
 
@@ -68,7 +73,7 @@ def distill(output: Path, *, method: str = "progressive", factor: int = 2, steps
     if method == "progressive":
         rounds = check_factor(factor, model.config.steps)
         for r in range(rounds):
-            student = progressive_student(model)
+            student = progressive_student(model, student_net if r == 0 else None)
             run_dir = output / f"round{r + 1}-{student.config.steps}steps"
             info = {**lineage, "distillation": {"method": "progressive", "stage": r + 1,
                                                 "rounds": rounds, "steps": student.config.steps}}
@@ -83,7 +88,7 @@ def distill(output: Path, *, method: str = "progressive", factor: int = 2, steps
         return run_dir / EMA_FILE
     if steps < 1:
         raise UsageError(f"--steps must be at least 1, got {steps}")
-    student = consistency_student(model, steps)
+    student = consistency_student(model, steps, student_net)
     objective = ConsistencyObjective(model, student)
     info = {**lineage, "distillation": {"method": "consistency", "stage": 1, "steps": steps}}
     trainer = Trainer(student, RunConfig(student.config, train_cfg), output, train_jets,

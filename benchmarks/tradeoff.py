@@ -1,0 +1,130 @@
+"""Time against fidelity, as PC-Droid's plot: jets/s of each sampler set-up against its
+W1M, W1EFP and FPND ratios to the truth floor (the held-out test split).
+
+    python benchmarks/tradeoff.py --teacher runs/teacher30 --progressive runs/pd \\
+        --consistency runs/cd --reference data/t30.h5 --jet t --jets 5000 -o tradeoff
+
+Rows: the teacher at --teacher-steps (default 100/50/20/10), every progressive student
+found under --progressive (its own step count), consistency students at
+--consistency-steps (default 1/2/5). Writes OUT.json and OUT.png; prints a table.
+Nothing is asserted: read the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+from jetgen.evaluation import evaluate
+from jetgen.generate_jets import generate_batch
+from jetgen.jets import CLASSES, Jets, parse_classes
+from jetgen.models.checkpoint import load_model
+from jetgen.registry import resolve_model
+
+METRICS = ("w1m", "w1p", "w1efp", "fpd", "kpd", "fpnd")
+
+
+def sample_timed(path: Path, class_id: int, n: int, steps: int, batch: int,
+                 seed: int) -> tuple[Jets, float]:
+    model, _ = load_model(path, "cpu")
+    cfg = model.config
+    jet_type = np.full(n, class_id, np.int32)
+    parts = []
+    start = time.perf_counter()
+    for lo in range(0, n, batch):
+        hi = min(n, lo + batch)
+        parts.append(generate_batch(model, jet_type[lo:hi],
+                                    np.arange(seed + lo, seed + hi, dtype=np.uint64),
+                                    sampler=cfg.sampler, steps=steps, schedule=cfg.schedule))
+    rate = n / (time.perf_counter() - start)
+    return Jets.concatenate(parts), rate
+
+
+def setups(args) -> list[tuple[str, Path, int]]:
+    rows = []
+    teacher = resolve_model(args.teacher)[0]
+    rows += [(f"teacher {s} steps", teacher, s) for s in args.teacher_steps]
+    if args.progressive:
+        for path in sorted(Path(args.progressive).glob("round*/ema.safetensors"),
+                           key=lambda p: -load_model(p, "cpu")[0].config.steps):
+            steps = load_model(path, "cpu")[0].config.steps
+            rows.append((f"progressive {steps} steps", path, steps))
+    if args.consistency:
+        student = resolve_model(args.consistency)[0]
+        rows += [(f"consistency {s} steps", student, s) for s in args.consistency_steps]
+    return rows
+
+
+def plot(results: list[dict], out: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 3, figsize=(13, 4), sharex=True)
+    for ax, metric in zip(axes, ("w1m", "w1efp", "fpnd"), strict=True):
+        for family, marker in (("teacher", "o"), ("progressive", "s"), ("consistency", "^")):
+            pts = [(r["jets_per_s"], r["ratios"].get(metric)) for r in results
+                   if r["name"].startswith(family) and r["ratios"].get(metric) is not None]
+            if pts:
+                xs, ys = zip(*pts, strict=True)
+                ax.plot(xs, ys, marker=marker, linestyle="-", label=family)
+        ax.axhline(1.0, color="grey", linestyle=":", label="truth floor")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("jets / s (this CPU)")
+        ax.set_ylabel(f"{metric.upper()} / truth floor")
+    axes[0].legend()
+    fig.tight_layout()
+    fig.savefig(out)
+    plt.close(fig)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--teacher", required=True)
+    parser.add_argument("--teacher-steps", type=int, nargs="*", default=[100, 50, 20, 10])
+    parser.add_argument("--progressive", help="a `jetgen distill` output directory")
+    parser.add_argument("--consistency", help="a consistency student (file, dir or name)")
+    parser.add_argument("--consistency-steps", type=int, nargs="*", default=[1, 2, 5])
+    parser.add_argument("--reference", required=True, help="jetgen data file (test split)")
+    parser.add_argument("--jet", default="t")
+    parser.add_argument("--jets", type=int, default=5000)
+    parser.add_argument("--batch", type=int, default=1024)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("-o", "--output", default="tradeoff")
+    args = parser.parse_args()
+    class_id = parse_classes([args.jet])[0]
+    console = Console()
+    results = []
+    for name, path, steps in setups(args):
+        jets, rate = sample_timed(path, class_id, args.jets, steps, args.batch, args.seed)
+        ev = evaluate(jets, args.reference, n_jets=args.jets, seed=args.seed,
+                      classes=[CLASSES[class_id]], reference_split="test")
+        metrics = ev["classes"][CLASSES[class_id]]["metrics"]
+        results.append({"name": name, "model": str(path), "steps": steps, "jets_per_s": rate,
+                        "ratios": {k: metrics[k]["ratio"] for k in METRICS if k in metrics},
+                        "metrics": {k: metrics[k] for k in METRICS if k in metrics}})
+        console.print(f"{name}: {rate:,.1f} jets/s, W1M ×{results[-1]['ratios']['w1m']:.2f}")
+    table = Table(title=f"{args.jet} jets, {args.jets:,} per set-up; ratios to the truth floor")
+    for col in ("set-up", "jets/s", *[k.upper() for k in METRICS]):
+        table.add_column(col, justify="left" if col == "set-up" else "right")
+    for r in results:
+        table.add_row(r["name"], f"{r['jets_per_s']:,.1f}",
+                      *[f"{r['ratios'][k]:.2f}" if r["ratios"].get(k) else "–" for k in METRICS])
+    console.print(table)
+    out = Path(args.output)
+    out.with_suffix(".json").write_text(json.dumps({"settings": vars(args), "rows": results},
+                                                   indent=1, default=str))
+    plot(results, out.with_suffix(".png"))
+    console.print(f"wrote {out.with_suffix('.json')} and {out.with_suffix('.png')}")
+
+
+if __name__ == "__main__":
+    main()
