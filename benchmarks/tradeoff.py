@@ -30,8 +30,8 @@ from jetgen.registry import resolve_model
 METRICS = ("w1m", "w1p", "w1efp", "fpd", "kpd", "fpnd")
 
 
-def sample_timed(path: Path, class_id: int, n: int, steps: int, batch: int,
-                 seed: int) -> tuple[Jets, float]:
+def sample_timed(path: Path, class_id: int, n: int, steps: int, batch: int, seed: int,
+                 sampler: str | None = None) -> tuple[Jets, float]:
     model, _ = load_model(path, "cpu")
     cfg = model.config
     jet_type = np.full(n, class_id, np.int32)
@@ -41,23 +41,26 @@ def sample_timed(path: Path, class_id: int, n: int, steps: int, batch: int,
         hi = min(n, lo + batch)
         parts.append(generate_batch(model, jet_type[lo:hi],
                                     np.arange(seed + lo, seed + hi, dtype=np.uint64),
-                                    sampler=cfg.sampler, steps=steps, schedule=cfg.schedule))
+                                    sampler=sampler or cfg.sampler, steps=steps,
+                                    schedule=cfg.schedule))
     rate = n / (time.perf_counter() - start)
     return Jets.concatenate(parts), rate
 
 
-def setups(args) -> list[tuple[str, Path, int]]:
+def setups(args) -> list[tuple[str, Path, int, str | None]]:
     rows = []
     teacher = resolve_model(args.teacher)[0]
-    rows += [(f"teacher {s} steps", teacher, s) for s in args.teacher_steps]
+    samplers = args.teacher_samplers or [load_model(teacher, "cpu")[0].config.sampler]
+    rows += [(f"teacher {name} {s} steps", teacher, s, name)
+             for name in samplers for s in args.teacher_steps]
     if args.progressive:
         for path in sorted(Path(args.progressive).glob("round*/ema.safetensors"),
                            key=lambda p: -load_model(p, "cpu")[0].config.steps):
             steps = load_model(path, "cpu")[0].config.steps
-            rows.append((f"progressive {steps} steps", path, steps))
+            rows.append((f"progressive {steps} steps", path, steps, None))
     if args.consistency:
         student = resolve_model(args.consistency)[0]
-        rows += [(f"consistency {s} steps", student, s) for s in args.consistency_steps]
+        rows += [(f"consistency {s} steps", student, s, None) for s in args.consistency_steps]
     return rows
 
 
@@ -90,10 +93,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--teacher", required=True)
     parser.add_argument("--teacher-steps", type=int, nargs="*", default=[100, 50, 20, 10])
+    parser.add_argument("--teacher-samplers", nargs="*",
+                        help="teacher samplers to compare (default: its own)")
     parser.add_argument("--progressive", help="a `jetgen distill` output directory")
     parser.add_argument("--consistency", help="a consistency student (file, dir or name)")
     parser.add_argument("--consistency-steps", type=int, nargs="*", default=[1, 2, 5])
     parser.add_argument("--reference", required=True, help="jetgen data file (test split)")
+    parser.add_argument("--split", default="test", choices=["val", "test"],
+                        help="reference split: tune on val, report on test")
     parser.add_argument("--jet", default="t")
     parser.add_argument("--jets", type=int, default=5000)
     parser.add_argument("--batch", type=int, default=1024)
@@ -103,16 +110,18 @@ def main() -> None:
     class_id = parse_classes([args.jet])[0]
     console = Console()
     results = []
-    for name, path, steps in setups(args):
-        jets, rate = sample_timed(path, class_id, args.jets, steps, args.batch, args.seed)
+    for name, path, steps, sampler in setups(args):
+        jets, rate = sample_timed(path, class_id, args.jets, steps, args.batch, args.seed,
+                                  sampler)
         ev = evaluate(jets, args.reference, n_jets=args.jets, seed=args.seed,
-                      classes=[CLASSES[class_id]], reference_split="test")
+                      classes=[CLASSES[class_id]], reference_split=args.split)
         metrics = ev["classes"][CLASSES[class_id]]["metrics"]
         results.append({"name": name, "model": str(path), "steps": steps, "jets_per_s": rate,
                         "ratios": {k: metrics[k]["ratio"] for k in METRICS if k in metrics},
                         "metrics": {k: metrics[k] for k in METRICS if k in metrics}})
         console.print(f"{name}: {rate:,.1f} jets/s, W1M ×{results[-1]['ratios']['w1m']:.2f}")
-    table = Table(title=f"{args.jet} jets, {args.jets:,} per set-up; ratios to the truth floor")
+    table = Table(title=f"{args.jet} jets, {args.jets:,} per set-up; ratios to the truth floor "
+                  f"({args.split} split)")
     for col in ("set-up", "jets/s", *[k.upper() for k in METRICS]):
         table.add_column(col, justify="left" if col == "set-up" else "right")
     for r in results:

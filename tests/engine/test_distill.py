@@ -88,6 +88,15 @@ def test_consistency_student_samples_in_its_step_count(teacher, tmp_path):
     assert meta["distillation"]["method"] == "consistency"
 
 
+def test_teacher_steps_override_sets_the_starting_point(teacher, tmp_path):
+    path = distill(tmp_path / "pd-from2", factor=2, teacher=str(teacher), train=_quick(2),
+                   teacher_steps=2)
+    assert load_model(path)[0].config.steps == 1
+    with pytest.raises(UsageError, match="divisible"):
+        distill(tmp_path / "pd-bad", factor=4, teacher=str(teacher), train=_quick(2),
+                teacher_steps=2)
+
+
 def test_smaller_student_network_keeps_the_teachers_jet_model(teacher, tmp_path):
     small = NetConfig(kind="epic", dim=16, depth=2, global_dim=8)
     path = distill(tmp_path / "cd-small", method="consistency", steps=1, teacher=str(teacher),

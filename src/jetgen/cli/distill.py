@@ -16,6 +16,9 @@ def distill(
                                        "newest in runs/, else the shipped teacher)."),
     data: list[Path] | None = typer.Option(None, "--data", help="Training data (default: the "
                                            "teacher's recorded data)."),
+    teacher_steps: int | None = typer.Option(None, "--teacher-steps", help="Progressive: "
+                                             "start from the teacher at this many steps "
+                                             "(default: its own)."),
     train_steps: int = typer.Option(2000, "--train-steps", help="Optimiser steps per round."),
     lr: float = typer.Option(1e-4, "--lr", help="Learning rate."),
     batch_size: int = typer.Option(256, "--batch-size", help="Jets per step."),
@@ -39,6 +42,7 @@ def distill(
     student_net = load_run_config(student_config).model.net if student_config else None
     with step_progress(f"distilling ({method})", train_steps) as update:
         path = run_distill(output, method=method, factor=factor, steps=steps, teacher=teacher,
-                           data=data, train=cfg, student_net=student_net, device=device,
+                           data=data, train=cfg, student_net=student_net,
+                           teacher_steps=teacher_steps, device=device,
                            on_step=update)
     typer.echo(f"student weights: {path} (sample with `jetgen sample --model {path}`)")

@@ -40,6 +40,7 @@ def default_teacher(runs_dir: Path = Path("runs")) -> Path:
 def distill(output: Path, *, method: str = "progressive", factor: int = 2, steps: int = 1,
             teacher: str | None = None, data: list[Path] | None = None,
             train: TrainConfig | None = None, student_net: NetConfig | None = None,
+            teacher_steps: int | None = None,
             device: str = "cpu",
             on_step: Callable[[dict], None] | None = None,
             on_round: Callable[[int, int], None] | None = None) -> Path:
@@ -47,6 +48,8 @@ def distill(output: Path, *, method: str = "progressive", factor: int = 2, steps
 
     ``student_net``: a particle network for the (first) student other than the teacher's,
     trained from scratch against the teacher — the way to a student cheaper than its teacher.
+    ``teacher_steps``: the teacher's step count to start from (default: its own), e.g. 16
+    so that four progressive rounds reach one step.
     """
     if method not in METHODS:
         from ..errors import nearest
@@ -57,6 +60,10 @@ def distill(output: Path, *, method: str = "progressive", factor: int = 2, steps
     model, meta = load_model(teacher_path, dev)
     if model.config.parameterization != "edm":
         raise UsageError(f"{teacher_path}: a consistency model cannot be a teacher")
+    if teacher_steps is not None:
+        if teacher_steps < 1:
+            raise UsageError(f"--teacher-steps must be at least 1, got {teacher_steps}")
+        model.config.steps = teacher_steps
     if data is None:
         data = [Path(p) for p in meta.get("training_data") or []]
         if not data:
