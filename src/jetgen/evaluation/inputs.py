@@ -11,6 +11,8 @@ import numpy as np
 from ..errors import JetgenError, UsageError
 from ..jets import CLASS_LONG, CLASSES, Jets
 
+#: Provenance paths with this prefix name a file in jetgen's shipped weights folder.
+SHIPPED_PREFIX = "jetgen:"
 SPLIT_NOTE = "the reference is jetgen training data: its held-out test split is used"
 
 
@@ -59,6 +61,12 @@ def resolve_reference(reference, generated: Side) -> tuple[list[str] | Jets, str
         # Provenance paths are as typed at training time: relative to that working
         # directory, which is often also where the generated file sits.
         candidates = [Path(p), base / p]
+        if str(p).startswith(SHIPPED_PREFIX):
+            # A reference sample shipped beside the models: found wherever jetgen is
+            # installed, so files sampled on one machine evaluate on another.
+            from ..registry import weights_dir
+
+            candidates = [weights_dir() / str(p)[len(SHIPPED_PREFIX):]]
         hit = next((c for c in candidates if c.exists()), None)
         if hit is None:
             raise JetgenError(
