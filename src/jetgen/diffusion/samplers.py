@@ -169,8 +169,10 @@ def sample_ddim(model: Model, x: torch.Tensor, sigmas: torch.Tensor, *,
     x, s = run.start, run.sigmas
     for i in range(run.steps):
         denoised = run.denoise(x, s[i])
-        sigma_up = min(s[i + 1], eta * math.sqrt(s[i + 1] ** 2 * (s[i] ** 2 - s[i + 1] ** 2)
-                                                 / s[i] ** 2))
+        # Deterministic steps skip the ancestral split: on a rising grid (encoding a jet
+        # to noise) its square root would be of a negative number.
+        sigma_up = 0.0 if eta == 0 else min(
+            s[i + 1], eta * math.sqrt(s[i + 1] ** 2 * (s[i] ** 2 - s[i + 1] ** 2) / s[i] ** 2))
         sigma_down = math.sqrt(s[i + 1] ** 2 - sigma_up**2)
         x = denoised + (x - denoised) * (sigma_down / s[i])
         if sigma_up > 0 and noise is not None:
