@@ -1,73 +1,19 @@
 """The downloader and `jetgen data fetch` against real HTTP servers on 127.0.0.1."""
 
 import hashlib
-import http.server
 import json
 import socket
-import threading
 import time
 
 import h5py
 import numpy as np
 import pytest
+from localserver import PAYLOAD, Server
 
 from jetgen.cli.main import main
 from jetgen.data.jetnet import fetch
 from jetgen.download import download
 from jetgen.errors import JetgenError
-
-PAYLOAD = bytes(range(256)) * 400  # 100 kB
-
-
-class Server:
-    """A threaded local server whose behaviour each test sets."""
-
-    def __init__(self):
-        self.mode = "good"
-        self.requests: list[dict] = []
-        self.files: dict[str, bytes] = {"/f.bin": PAYLOAD}
-        server = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):
-                server.requests.append({"path": self.path, "range": self.headers.get("Range")})
-                body = server.files.get(self.path)
-                if body is None:
-                    self.send_error(404)
-                    return
-                if server.mode == "slow":
-                    time.sleep(1.0)
-                start = 0
-                rng = self.headers.get("Range")
-                if rng:
-                    start = int(rng.split("=")[1].split("-")[0])
-                    self.send_response(206)
-                else:
-                    self.send_response(200)
-                chunk = body[start:]
-                if server.mode == "corrupt":
-                    chunk = b"x" + chunk[1:]
-                self.send_header("Content-Length", str(len(chunk)))
-                self.end_headers()
-                if server.mode == "drop" and not rng:
-                    self.wfile.write(chunk[: len(chunk) // 2])
-                    self.wfile.flush()
-                    self.connection.shutdown(socket.SHUT_RDWR)
-                    return
-                self.wfile.write(chunk)
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join()
 
 
 @pytest.fixture
@@ -115,6 +61,38 @@ def test_slow_server_times_out_after_retries(server, tmp_path):
                  backoff=0)
     assert len(server.requests) == 2
     assert not (tmp_path / "f.bin").exists()
+
+
+def test_server_errors_are_retried_with_back_off(server, tmp_path):
+    server.mode, server.failures = "flaky", 2
+    start = time.perf_counter()
+    path = download(f"{server.url}/f.bin", tmp_path / "f.bin", SHA, retries=3, backoff=0.1)
+    assert path.read_bytes() == PAYLOAD and len(server.requests) == 3
+    assert time.perf_counter() - start >= 0.1 + 0.2  # waited 0.1 s, then 0.2 s
+
+
+def test_part_file_of_an_interrupted_run_is_resumed(server, tmp_path):
+    (tmp_path / "f.bin.part").write_bytes(PAYLOAD[:30_000])
+    path = download(f"{server.url}/f.bin", tmp_path / "f.bin", SHA, backoff=0)
+    assert path.read_bytes() == PAYLOAD
+    assert [r["range"] for r in server.requests] == ["bytes=30000-"]
+    assert not (tmp_path / "f.bin.part").exists()
+
+
+def test_server_that_ignores_range_is_read_from_the_start(server, tmp_path):
+    server.mode = "norange"
+    (tmp_path / "f.bin.part").write_bytes(PAYLOAD[:30_000])
+    path = download(f"{server.url}/f.bin", tmp_path / "f.bin", SHA, backoff=0)
+    assert path.read_bytes() == PAYLOAD
+
+
+def test_force_fetches_again_and_a_bad_copy_never_replaces_a_good_one(server, tmp_path):
+    dest = download(f"{server.url}/f.bin", tmp_path / "f.bin", SHA, backoff=0)
+    server.mode = "corrupt"
+    with pytest.raises(JetgenError, match="corrupted"):
+        download(f"{server.url}/f.bin", dest, SHA, backoff=0, force=True)
+    assert len(server.requests) == 2
+    assert dest.read_bytes() == PAYLOAD and sorted(tmp_path.iterdir()) == [dest]
 
 
 def _jetnet_file(path):

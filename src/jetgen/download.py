@@ -4,6 +4,7 @@ back-off, resumable partial files, and never a half file under the final name.""
 from __future__ import annotations
 
 import hashlib
+import http.client
 import os
 import socket
 import time
@@ -74,11 +75,17 @@ def _fetch_once(url: str, part: Path, timeout: float,
 
 def download(url: str, dest: Path, checksum: tuple[str, str] | None = None, *,
              timeout: float = 30.0, retries: int = 4, backoff: float = 1.0,
-             progress: Callable[[int, int | None], None] | None = None) -> Path:
+             progress: Callable[[int, int | None], None] | None = None,
+             force: bool = False) -> Path:
     """Fetch ``url`` to ``dest``; ``checksum`` is ``(algorithm, hexdigest)``, e.g.
-    ``("sha256", "…")`` or ``("md5", "…")``, verified before the file gets its name."""
+    ``("sha256", "…")`` or ``("md5", "…")``, verified before the file gets its name.
+
+    A ``dest`` that exists and matches is kept unless ``force``; one that does not match
+    is replaced only once the new download has passed the check.
+    """
     dest = Path(dest)
-    if dest.exists() and (checksum is None or file_digest(dest, checksum[0]) == checksum[1]):
+    if not force and dest.exists() and (checksum is None
+                                        or file_digest(dest, checksum[0]) == checksum[1]):
         return dest
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = dest.with_name(dest.name + ".part")
@@ -98,7 +105,8 @@ def download(url: str, dest: Path, checksum: tuple[str, str] | None = None, *,
                 raise JetgenError(f"cannot reach {url} (no network: {reason.strerror}); "
                                   "download it on a machine with internet") from None
             last_error = f"{reason}"
-        except (ConnectionError, OSError) as err:
+        except (ConnectionError, OSError, http.client.HTTPException) as err:
+            # HTTPException: a cut chunked body (IncompleteRead) or a garbled status line.
             last_error = f"{err.__class__.__name__}: {err}"
         if attempt < retries:
             time.sleep(backoff * 2**attempt)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import sys
 from collections.abc import Iterable
 
 
@@ -25,3 +26,8 @@ def nearest(name: str, choices: Iterable[str]) -> str:
     if close:
         return f" (did you mean {close[0]!r}?)"
     return f" (valid: {', '.join(options)})" if options else ""
+
+
+def warn(message: str) -> None:
+    """A one-line warning on stderr: the run goes on, but the user should know."""
+    print(f"jetgen: warning: {message}", file=sys.stderr)

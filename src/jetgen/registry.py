@@ -1,15 +1,29 @@
-"""Named models: the ones shipped in ``weights/`` and listed in ``weights/models.json``."""
+"""Named models: shipped in ``weights/`` or downloadable, listed in ``models.json`` files.
+
+The shipped ``weights/models.json`` comes first; every file named in ``$JETGEN_REGISTRY``
+(``os.pathsep``-separated) is read after it, and its entries replace same-named ones and
+its ``default`` the shipped default. That is how a group points everyone at its own
+models (or a mirror), and how tests point jetgen at a server on 127.0.0.1.
+
+An entry's weights are looked for beside the registry file that lists it (shipped), then
+in the user cache (``jetgen download``); either way the sha256 is checked before use.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from functools import cache
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import JetgenError, nearest
+from .errors import JetgenError, UsageError, nearest
 
 REGISTRY_FILE = "models.json"
+REGISTRY_ENV = "JETGEN_REGISTRY"
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 def weights_dir() -> Path:
@@ -20,20 +34,72 @@ def weights_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "weights"
 
 
-@cache
+def models_cache_dir(cache_dir: Path | None = None) -> Path:
+    """``models`` under ``cache_dir`` or jetgen's cache root (``$JETGEN_CACHE_DIR``, else
+    the platform's user cache dir), beside ``jetnet`` and ``eval``."""
+    from .download import default_cache_dir
+
+    return Path(cache_dir or default_cache_dir()) / "models"
+
+
+@dataclass
+class Catalogue:
+    models: dict[str, dict] = field(default_factory=dict)
+    #: Directory of the registry file that listed each model: where shipped weights lie.
+    dirs: dict[str, Path] = field(default_factory=dict)
+    default: str | None = None
+
+
+def registry_files() -> list[Path]:
+    extra = [Path(p) for p in os.environ.get(REGISTRY_ENV, "").split(os.pathsep) if p]
+    for path in extra:
+        if not path.is_file():
+            raise JetgenError(f"${REGISTRY_ENV}: {path}: no such registry file")
+    return [weights_dir() / REGISTRY_FILE, *extra]
+
+
+def catalogue() -> Catalogue:
+    """All registries merged (read afresh: $JETGEN_REGISTRY may change between calls)."""
+    out = Catalogue()
+    for path in registry_files():
+        if not path.exists():
+            continue
+        try:
+            data = json.loads(path.read_text())
+            entries = data["models"]
+        except (json.JSONDecodeError, KeyError, TypeError) as err:
+            raise JetgenError(f"{path}: not a jetgen model registry ({err.__class__.__name__}"
+                              f": {err})") from None
+        for entry in entries:
+            _check_entry(entry, path)
+            out.models[entry["name"]] = entry
+            out.dirs[entry["name"]] = path.parent
+        out.default = data.get("default", out.default)
+    return out
+
+
+def _check_entry(entry: dict, origin: Path) -> None:
+    name = entry.get("name", "?") if isinstance(entry, dict) else "?"
+    missing = [k for k in ("name", "file", "sha256") if not isinstance(entry, dict)
+               or not isinstance(entry.get(k), str)]
+    if missing:
+        raise JetgenError(f"{origin}: model {name!r} lacks {', '.join(missing)}")
+    # The file name becomes a path in the cache and beside the registry: no escaping it.
+    file = entry["file"]
+    if Path(file).name != file or not file.endswith(".safetensors"):
+        raise JetgenError(f"{origin}: model {name!r}: file {file!r} must be a bare "
+                          "*.safetensors name")
+    if not _SHA256.fullmatch(entry["sha256"]):
+        raise JetgenError(f"{origin}: model {name!r}: sha256 must be 64 lowercase hex digits")
+
+
 def registry() -> dict[str, dict]:
-    path = weights_dir() / REGISTRY_FILE
-    if not path.exists():
-        return {}
-    entries = json.loads(path.read_text())
-    return {e["name"]: e for e in entries["models"]}
+    """Registry entries by name."""
+    return catalogue().models
 
 
 def default_model_name() -> str | None:
-    path = weights_dir() / REGISTRY_FILE
-    if not path.exists():
-        return None
-    return json.loads(path.read_text()).get("default")
+    return catalogue().default
 
 
 def sha256_file(path: Path) -> str:
@@ -44,18 +110,53 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def resolve_model(name_or_path: str | None) -> tuple[Path, dict]:
+def shipped_path(name: str, cat: Catalogue | None = None) -> Path:
+    cat = cat or catalogue()
+    return cat.dirs[name] / cat.models[name]["file"]
+
+
+def cached_path(entry: dict, cache_dir: Path | None = None) -> Path:
+    """Where ``jetgen download`` keeps a model: named by content, so a newer release of
+    the same file name never collides with an older download."""
+    stem = entry["file"].removesuffix(".safetensors")
+    return models_cache_dir(cache_dir) / f"{stem}-{entry['sha256'][:12]}.safetensors"
+
+
+def local_copy(name: str, cache_dir: Path | None = None,
+               cat: Catalogue | None = None) -> tuple[Path, str] | None:
+    """(path, "shipped" or "cache") of a model's weights on this machine, unverified."""
+    cat = cat or catalogue()
+    shipped = shipped_path(name, cat)
+    if shipped.is_file():
+        return shipped, "shipped"
+    cached = cached_path(cat.models[name], cache_dir)
+    if cached.is_file():
+        return cached, "cache"
+    return None
+
+
+def _lookup(name: str, cat: Catalogue) -> dict:
+    if name not in cat.models:
+        raise JetgenError(f"unknown model {name!r}{nearest(name, cat.models)}; "
+                          "`jetgen models` lists them")
+    return cat.models[name]
+
+
+def resolve_model(name_or_path: str | None,
+                  cache_dir: Path | None = None) -> tuple[Path, dict]:
     """(weights path, registry entry or {}) for a registry name, a file, or the default.
 
-    Registry files are checked against their recorded sha256 before use.
+    Registered weights (shipped or downloaded) are checked against their recorded sha256
+    before use.
     """
+    cat = catalogue()
     if name_or_path is None:
-        name_or_path = default_model_name()
+        name_or_path = cat.default
         if name_or_path is None:
             raise JetgenError("no model given and no default model is shipped; pass --model "
                               "PATH (a .safetensors file from `jetgen train`)")
     path = Path(name_or_path)
-    if path.suffix == ".safetensors" or path.exists():
+    if name_or_path not in cat.models and (path.suffix == ".safetensors" or path.exists()):
         if not path.exists():
             raise JetgenError(f"{path}: no such model file")
         if path.is_dir():
@@ -64,56 +165,148 @@ def resolve_model(name_or_path: str | None) -> tuple[Path, dict]:
                 raise JetgenError(f"{path}: directory has no ema.safetensors")
             path = candidate
         return path, {}
-    entries = registry()
-    if name_or_path not in entries:
-        raise JetgenError(f"unknown model {name_or_path!r}{nearest(name_or_path, entries)}")
-    entry = entries[name_or_path]
-    path = weights_dir() / entry["file"]
-    if not path.exists():
-        raise JetgenError(f"model {name_or_path!r} is not shipped; fetch it with "
-                          f"`jetgen download {name_or_path}`")
+    entry = _lookup(name_or_path, cat)
+    found = local_copy(name_or_path, cache_dir, cat)
+    if found is None:
+        if entry.get("url"):
+            raise JetgenError(f"model {name_or_path!r} is not downloaded yet; fetch it with "
+                              f"`jetgen download {name_or_path}`")
+        raise JetgenError(f"model {name_or_path!r}: {shipped_path(name_or_path, cat)} is "
+                          "missing and the registry gives no URL to download it from")
+    path, where = found
     actual = sha256_file(path)
     if actual != entry["sha256"]:
+        remedy = (f"fetch it again with `jetgen download {name_or_path} --overwrite`"
+                  if where == "cache" else "reinstall jetgen")
         raise JetgenError(f"{path}: sha256 {actual[:12]}… does not match the registry "
-                          f"({entry['sha256'][:12]}…); the file is corrupted")
+                          f"({entry['sha256'][:12]}…) for model {name_or_path!r}; the file is "
+                          f"corrupted or was replaced; {remedy}")
     return path, entry
 
 
-def ship_model(source: Path, name: str, card: dict, make_default: bool = False) -> Path:
-    """Copy trained EMA weights into ``weights/`` with a card, and list them in models.json.
+def download_model(name: str, cache_dir: Path | None = None, *, overwrite: bool = False,
+                   timeout: float = 30.0, retries: int = 4, backoff: float = 1.0,
+                   progress: Callable[[int, int | None], None] | None = None
+                   ) -> tuple[Path, str]:
+    """Fetch a downloadable model into the cache; (path, "shipped" / "cache" / "fetched").
 
-    ``card`` holds what a user needs to trust the model: data recipe, training config and
-    steps, metrics against the truth floor, licence.
+    The sha256 is checked before the file gets its name; then the file must also read as
+    a jetgen safetensors model, or it is removed: a matching hash proves only that this is
+    the file the registry names, and a wrong registry entry could name a pickle.
+    """
+    from .download import download
+    from .models.checkpoint import read_metadata
+
+    cat = catalogue()
+    entry = _lookup(name, cat)
+    shipped = shipped_path(name, cat)
+    if shipped.is_file():
+        return resolve_model(name, cache_dir)[0], "shipped"
+    url = entry.get("url")
+    if not url:
+        raise JetgenError(f"model {name!r} has no download URL in the registry, and "
+                          f"{shipped} is missing; reinstall jetgen")
+    if not url.startswith(("https://", "http://")):
+        raise JetgenError(f"model {name!r}: URL {url!r} is not http(s)")
+    dest = cached_path(entry, cache_dir)
+    already = dest.is_file() and not overwrite and sha256_file(dest) == entry["sha256"]
+    download(url, dest, ("sha256", entry["sha256"]), timeout=timeout, retries=retries,
+             backoff=backoff, progress=progress, force=overwrite)
+    try:
+        read_metadata(dest)
+    except JetgenError as err:
+        dest.unlink()
+        raise JetgenError(f"model {name!r} from {url} matches its sha256 but is unusable "
+                          f"({err}); removed it, the registry entry is wrong") from None
+    return dest, "cache" if already else "fetched"
+
+
+def list_models(cache_dir: Path | None = None) -> list[dict]:
+    """Every registered model with ``default`` and where it is on this machine (``where``
+    None: downloadable with `jetgen download NAME`)."""
+    cat = catalogue()
+    rows = []
+    for name, entry in cat.models.items():
+        found = local_copy(name, cache_dir, cat)
+        rows.append({**entry, "default": name == cat.default,
+                     "where": found[1] if found else None,
+                     "path": str(found[0]) if found else None})
+    return rows
+
+
+#: Card keys recorded in the registry entry itself (the rest go in the .md card only).
+CARD_KEYS = ("training_data", "train_steps", "metrics", "role", "description")
+
+
+def ship_model(source: Path, name: str, card: dict, make_default: bool = False, *,
+               url: str | None = None, licence: str = "MIT",
+               registry_dir: Path | None = None, card_text: str | None = None) -> Path:
+    """List trained EMA weights in ``weights/models.json`` (or ``registry_dir``'s, for a
+    registry of one's own named in $JETGEN_REGISTRY) with a model card.
+
+    Without ``url`` the weights are copied into ``weights/`` and ship in the wheel (the
+    returned path). With ``url`` they do not: upload ``source`` (returned) there, and
+    users fetch it with ``jetgen download NAME``. Sampler, steps, classes and particle
+    count come from the model's own config; ``card`` holds what a user needs to trust it:
+    ``training_data`` (the recipe), ``metrics`` (against the truth floor), ``train_steps``,
+    ``role`` (teacher/student), ``description``. The markdown card ``NAME.md`` beside the
+    registry is ``card_text`` (e.g. from :func:`jetgen.modelcard.build_card`) or, without
+    it, the entry and ``card`` as a list.
     """
     import shutil
 
     from .models.checkpoint import read_metadata
 
+    source = Path(source)
+    folder = Path(registry_dir) if registry_dir is not None else weights_dir()
     meta = read_metadata(source)
-    target = weights_dir() / f"{name}.safetensors"
-    shutil.copyfile(source, target)
     config = meta["config"]
+    if url is None:
+        target = folder / f"{name}.safetensors"
+        if source.resolve() != target.resolve():
+            shutil.copyfile(source, target)
+    else:
+        if make_default:
+            raise UsageError("the default model must be shipped (it has to work offline); "
+                             "drop url= or make_default=")
+        target = source
+        stale = folder / f"{name}.safetensors"
+        if stale.exists() and stale.resolve() != source.resolve():
+            stale.unlink()  # else it would shadow the download (and fail its hash)
     entry = {
         "name": name,
-        "file": target.name,
+        "file": f"{name}.safetensors",
         "sha256": sha256_file(target),
         "size": target.stat().st_size,
         "sampler": config["sampler"],
         "steps": config["steps"],
         "classes": config["classes"],
         "particles": config["n_particles"],
-        "licence": "MIT",
-        **{k: v for k, v in card.items() if k in ("training_data", "train_steps", "metrics")},
+        "licence": licence,
+        "training_data": meta.get("training_data"),
+        "train_steps": meta.get("train_step"),
+        "role": "student" if meta.get("distillation") else "teacher",
+        **{k: v for k, v in card.items() if k in CARD_KEYS},
     }
-    path = weights_dir() / REGISTRY_FILE
+    entry["card"] = f"{name}.md"
+    if url is not None:
+        entry["url"] = url
+    path = folder / REGISTRY_FILE
     data = json.loads(path.read_text()) if path.exists() else {"models": []}
     data["models"] = [m for m in data["models"] if m["name"] != name] + [entry]
-    if make_default or "default" not in data:
+    if make_default or ("default" not in data and url is None):
         data["default"] = name
-    path.write_text(json.dumps(data, indent=2) + "\n")
-    lines = [f"# {name}", ""]
-    for key, value in {**entry, **card}.items():
-        lines.append(f"- **{key}**: {value}")
-    (weights_dir() / f"{name}.md").write_text("\n".join(lines) + "\n")
-    registry.cache_clear()
+    _write_text(path, json.dumps(data, indent=2) + "\n")
+    if card_text is None:
+        lines = [f"# {name}", ""]
+        for key, value in {**entry, **card}.items():
+            lines.append(f"- **{key}**: {value}")
+        card_text = "\n".join(lines) + "\n"
+    _write_text(folder / entry["card"], card_text)
     return target
+
+
+def _write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)

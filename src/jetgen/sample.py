@@ -1,27 +1,36 @@
-"""`jetgen sample` as a library function: stream batches of generated jets to a file."""
+"""`jetgen sample` as a library function: stream batches of generated jets to a file.
+
+A run is a pure function of (model, seed, plan): jet j (counting across classes in
+g,q,t,w,z order, or rows of --conditions) uses seed + j and is computed in the
+``COMPUTE_BLOCK``-aligned network call that holds j. ``--shard i/N`` therefore only picks
+a range of whole blocks (shards.py) and shard files concatenate to the one-run output.
+"""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from .errors import JetgenError, UsageError
+from .errors import JetgenError, UsageError, warn
 from .generate_jets import generate_batch
-from .io import open_writer, read_jets
+from .io import file_format, open_writer, read_jets
 from .io.atomic import check_output
 from .io.provenance import base_provenance
-from .jets import CLASSES, Jets
-from .models.checkpoint import load_model
+from .jets import CLASSES, JET_FEATURES, Jets
+from .models.checkpoint import load_model, read_metadata
 from .registry import resolve_model, sha256_file
+from .shards import Shard, shard_range, shard_record
 
 SEED_RULE = ("jet i of the run (counting across classes in g,q,t,w,z order) uses seed + i; "
              "the network runs on fixed blocks of 256 consecutive jets")
 #: Jets per network call, fixed and aligned to the jet index: BLAS kernels round
 #: differently for different batch shapes, so a jet must always share its call with the
-#: same neighbours to come out bit-identical whatever --batch-size is.
+#: same neighbours to come out bit-identical whatever --batch-size or --shard is.
 COMPUTE_BLOCK = 256
 #: Rough bytes per jet on disk, to refuse absurd --n before spending hours.
 BYTES_PER_JET_PARTICLE = 14
@@ -35,8 +44,29 @@ def resolve_device(device: str) -> torch.device:
     return torch.device(device)
 
 
-def plan_jobs(classes: list[int] | None, n: int | None, conditions: Path | None):
-    """(jet_type [N], conditions [N, 4] or None) for the whole run."""
+@dataclass
+class Plan:
+    """Which jets a run makes, without per-jet arrays for --n (which may be huge)."""
+
+    total: int
+    classes: list[int]
+    n: int | None = None
+    given_types: np.ndarray | None = None
+    kin: np.ndarray | None = None
+
+    def jet_type(self, index: np.ndarray) -> np.ndarray:
+        if self.given_types is not None:
+            return self.given_types[index]
+        return np.asarray(self.classes, np.int32)[index // self.n]
+
+    def conditions(self, index: np.ndarray) -> np.ndarray | None:
+        return None if self.kin is None else self.kin[index]
+
+
+def plan_jobs(classes: list[int] | None, n: int | None, conditions: Path | None) -> Plan:
+    """The run's plan: ``n`` jets of each class, or the (first ``n``) jets of a file."""
+    if n is not None and n <= 0:
+        raise UsageError(f"--n must be a positive number of jets, got {n}")
     if conditions is not None:
         given = read_jets(conditions)
         if not len(given):
@@ -48,25 +78,34 @@ def plan_jobs(classes: list[int] | None, n: int | None, conditions: Path | None)
         if classes is not None:
             keep = np.isin(jet_type, classes)
             jet_type, kin = jet_type[keep], kin[keep]
+            if not len(jet_type):
+                names = ", ".join(CLASSES[c] for c in classes)
+                raise JetgenError(f"{conditions}: no jets of class(es) {names}")
         if n is not None:
             jet_type, kin = jet_type[:n], kin[:n]
-        return jet_type.astype(np.int32), kin.astype(np.float32)
+        jet_type = jet_type.astype(np.int32)
+        return Plan(len(jet_type), sorted(set(jet_type.tolist())), n, jet_type,
+                    kin.astype(np.float32))
     if classes is None:
         raise UsageError("pass --jet (g, q, t, w, z, names or all) or --conditions FILE")
-    if n is None or n <= 0:
-        raise UsageError(f"--n must be a positive number of jets per class, got {n}")
-    return np.repeat(np.asarray(classes, np.int32), n), None
+    if n is None:
+        raise UsageError("pass --n, the number of jets per class")
+    return Plan(n * len(classes), list(classes), n)
 
 
 def sample_to_file(output, *, model: str | None = None, classes: list[int] | None = None,
                    n: int | None = None, conditions: Path | None = None, seed: int = 0,
                    sampler: str | None = None, steps: int | None = None,
                    schedule: str | None = None, batch_size: int = 1000, device: str = "cpu",
-                   overwrite: bool = False, tree: str = "tree",
+                   overwrite: bool = False, tree: str = "tree", shard: Shard | None = None,
+                   max_bytes: int | None = None,
                    on_progress: Callable[[int], None] | None = None) -> dict:
+    """Generate the run's jets (or shard ``shard`` of them) into ``output``, atomically."""
     if batch_size <= 0:
         raise UsageError(f"--batch-size must be positive, got {batch_size}")
     output = check_output(output, overwrite)
+    plan = plan_jobs(classes, n, conditions)
+    start, stop = shard_range(plan.total, shard, COMPUTE_BLOCK)
     dev = resolve_device(device)
     path, entry = resolve_model(model)
     net, meta = load_model(path, dev)
@@ -74,12 +113,14 @@ def sample_to_file(output, *, model: str | None = None, classes: list[int] | Non
     sampler = sampler or cfg.sampler
     steps = steps or cfg.steps
     schedule = schedule or cfg.schedule
-    jet_type, kin = plan_jobs(classes, n, conditions)
-    unknown = sorted({CLASSES[c] for c in jet_type} - set(cfg.classes))
+    unknown = sorted({CLASSES[c] for c in plan.classes} - set(cfg.classes))
     if unknown:
         raise JetgenError(f"model {path.name} was not trained on class(es) {', '.join(unknown)}")
-    total = len(jet_type)
-    _check_disk(output, total, cfg.n_particles)
+    _check_disk(output, stop - start, cfg.n_particles, overwrite, max_bytes)
+    if plan.kin is not None:
+        message = range_warning(plan.kin, training_range(meta))
+        if message:
+            warn(message)
     provenance = base_provenance(
         kind="generated",
         model=entry.get("name", str(path)),
@@ -88,7 +129,10 @@ def sample_to_file(output, *, model: str | None = None, classes: list[int] | Non
         distillation=meta.get("distillation"),
         sampler=sampler, steps=steps, schedule=schedule,
         seed=seed, seed_rule=SEED_RULE,
-        jet_types=sorted({CLASSES[c] for c in jet_type}),
+        jet_types=sorted({CLASSES[c] for c in plan.classes}),
+        n_per_class=None if conditions else n,
+        total_jets=plan.total,
+        shard=shard_record(shard, plan.total, start, stop) if shard else None,
         n_particles=cfg.n_particles,
         conditions=str(conditions) if conditions else None,
         training_data=meta.get("training_data"),
@@ -96,38 +140,89 @@ def sample_to_file(output, *, model: str | None = None, classes: list[int] | Non
         device=str(dev),
     )
     block = max(COMPUTE_BLOCK, batch_size // COMPUTE_BLOCK * COMPUTE_BLOCK)
-    with open_writer(output, cfg.n_particles, provenance, overwrite=overwrite,
-                     tree=tree) as writer:
-        for start in range(0, total, block):
-            stop = min(total, start + block)
-            jets = _generate_range(net, jet_type, kin, seed, start, stop, sampler, steps,
-                                   schedule, dev)
-            writer.write(jets)
+    with open_writer(output, cfg.n_particles, provenance, overwrite=overwrite, tree=tree,
+                     max_bytes=max_bytes) as writer:
+        for lo in range(start, stop, block):
+            hi = min(stop, lo + block)
+            writer.write(_generate_range(net, plan, seed, lo, hi, sampler, steps, schedule,
+                                         dev))
             if on_progress is not None:
-                on_progress(stop - start)
-    return {"jets": total, "output": str(output), "model": str(path), "sampler": sampler,
-            "steps": steps}
+                on_progress(hi - lo)
+    return {"jets": stop - start, "output": str(output), "model": str(path),
+            "sampler": sampler, "steps": steps, "first_jet": start, "stop_jet": stop,
+            "total_jets": plan.total}
 
 
-def _check_disk(output: Path, n_jets: int, n_particles: int) -> None:
-    import shutil
+def training_range(meta: dict) -> dict | None:
+    """Per-feature [min, max] of the training jets, from the model or else its teacher
+    (models trained before this was recorded have none: no check then)."""
+    ranges = meta.get("training_jet_range")
+    teacher = meta.get("teacher")
+    if ranges is None and isinstance(teacher, str) and Path(teacher).is_file():
+        try:
+            ranges = read_metadata(teacher).get("training_jet_range")
+        except JetgenError:
+            return None
+    return ranges
 
+
+def range_warning(kin: np.ndarray, ranges: dict | None) -> str | None:
+    """One line saying how many conditioning jets lie outside the training range, and how
+    far (in the feature's units and as a fraction of the training range), or None."""
+    if not ranges:
+        return None
+    outside = np.zeros(len(kin), bool)
+    parts = []
+    for i, name in enumerate(JET_FEATURES):
+        if name not in ranges:
+            continue
+        lo, hi = ranges[name]
+        width = max(hi - lo, 1e-12)
+        below, above = kin[:, i] < lo, kin[:, i] > hi
+        outside |= below | above
+        if above.any():
+            far = float((kin[above, i] - hi).max())
+            parts.append(f"{name} above {hi:.4g} by up to {far:.4g} ({far / width:.0%} of "
+                         "the range)")
+        if below.any():
+            far = float((lo - kin[below, i]).max())
+            parts.append(f"{name} below {lo:.4g} by up to {far:.4g} ({far / width:.0%} of "
+                         "the range)")
+    if not parts:
+        return None
+    return (f"{int(outside.sum())} of {len(kin)} conditioning jets lie outside the training "
+            f"range: {'; '.join(parts)}; the model extrapolates there")
+
+
+def _check_disk(output: Path, n_jets: int, n_particles: int, overwrite: bool,
+                max_bytes: int | None) -> None:
     need = n_jets * n_particles * BYTES_PER_JET_PARTICLE
     free = shutil.disk_usage(output.parent if str(output.parent) else ".").free
     if need > free:
         raise JetgenError(f"{output}: {n_jets} jets need about {need / 1e9:.1f} GB, only "
                           f"{free / 1e9:.1f} GB free on that disk")
+    if file_format(output) == "root" and not overwrite:
+        from .io.root import MAX_FILE_BYTES, part_path
+
+        # Refuse now, not hours in, if a rollover file name is already taken.
+        for k in range(1, int(1.5 * need // (max_bytes or MAX_FILE_BYTES)) + 1):
+            if part_path(output, k).exists():
+                raise JetgenError(f"{output}: about {need / 1e9:.1f} GB would roll over into "
+                                  f"{part_path(output, k).name}, which exists; pass "
+                                  "--overwrite or choose another -o")
 
 
-def _generate_range(net, jet_type, kin, seed, start, stop, sampler, steps, schedule, dev):
-    """Jets [start, stop) computed block by block; the last block is padded to full size."""
+def _generate_range(net, plan: Plan, seed, start, stop, sampler, steps, schedule,
+                    dev) -> Jets:
+    """Jets [start, stop) (start block-aligned) computed block by block; the last block of
+    the run is padded to full size with copies of the run's last jet."""
     parts = []
     for lo in range(start, stop, COMPUTE_BLOCK):
         hi = min(stop, lo + COMPUTE_BLOCK)
-        index = np.minimum(np.arange(lo, lo + COMPUTE_BLOCK), len(jet_type) - 1)
+        index = np.minimum(np.arange(lo, lo + COMPUTE_BLOCK), plan.total - 1)
         seeds = seed + np.arange(lo, lo + COMPUTE_BLOCK, dtype=np.uint64)
-        jets = generate_batch(net, jet_type[index], seeds, sampler=sampler, steps=steps,
-                              schedule=schedule, conditions=None if kin is None else kin[index],
+        jets = generate_batch(net, plan.jet_type(index), seeds, sampler=sampler, steps=steps,
+                              schedule=schedule, conditions=plan.conditions(index),
                               device=dev)[: hi - lo]
         jets.extra["event"] = np.arange(lo, hi, dtype=np.uint64)
         parts.append(jets)

@@ -22,6 +22,7 @@ import torch
 
 from .config import RunConfig, to_dict
 from .diffusion.losses import edm_loss, sample_training_sigmas
+from .distributed import DistContext, check_options, wrap_objective
 from .errors import JetgenError
 from .io.atomic import temporary_sibling
 from .jets import Jets
@@ -67,20 +68,49 @@ def step_generator(seed: int, step: int) -> torch.Generator:
     return torch.Generator().manual_seed(int(state[0]) << 32 | int(state[1]))
 
 
-def diffusion_losses(model: JetModel, batch, gen: torch.Generator, cfg) -> tuple:
-    """(particle loss [B], jet-level loss [B]) with all randomness drawn from ``gen``."""
+def draw_noise(b: int, particle_shape: tuple[int, ...], gen: torch.Generator,
+               cfg) -> tuple[torch.Tensor, ...]:
+    """Every random draw of a training batch of ``b`` jets, in a fixed order: (σ, particle
+    noise, n dequantisation, jet-level σ, jet-level noise). Drawn for the whole global
+    batch, so a rank can take its rows and see exactly what a single process would."""
+    sigma = sample_training_sigmas(b, cfg.p_mean, cfg.p_std, generator=gen)
+    noise = torch.randn((b, *particle_shape), generator=gen)
+    dequant = torch.rand(b, generator=gen)
+    sigma_j = sample_training_sigmas(b, cfg.p_mean, cfg.p_std, generator=gen)
+    noise_j = torch.randn((b, 1, 4), generator=gen)
+    return sigma, noise, dequant, sigma_j, noise_j
+
+
+def batch_losses(model: JetModel, batch, draws) -> tuple[torch.Tensor, torch.Tensor]:
+    """(particle loss [B], jet-level loss [B]) of a batch given its random draws."""
     x, mask, cond, jet, jet_type = batch
+    sigma, noise, dequant, sigma_j, noise_j = (t.to(x.device) for t in draws)
     b, device = x.shape[0], x.device
-    sigma = sample_training_sigmas(b, cfg.p_mean, cfg.p_std, generator=gen).to(device)
-    noise = torch.randn(x.shape, generator=gen).to(device) * mask[..., None]
-    particle = edm_loss(model.particle, x, mask, cond, sigma, noise)
-    dequant = torch.rand(b, generator=gen).to(device)
+    particle = edm_loss(model.particle, x, mask, cond, sigma, noise * mask[..., None])
     z = model.standardiser.jets_to_model(jet, dequant)[:, None, :]
     ones = torch.ones(b, 1, dtype=torch.bool, device=device)
-    sigma_j = sample_training_sigmas(b, cfg.p_mean, cfg.p_std, generator=gen).to(device)
-    noise_j = torch.randn(z.shape, generator=gen).to(device)
     jet_loss = edm_loss(model.jet, z, ones, model.class_onehot(jet_type), sigma_j, noise_j)
     return particle, jet_loss
+
+
+def diffusion_losses(model: JetModel, batch, gen: torch.Generator, cfg) -> tuple:
+    """(particle loss [B], jet-level loss [B]) with all randomness drawn from ``gen``."""
+    x = batch[0]
+    return batch_losses(model, batch, draw_noise(x.shape[0], tuple(x.shape[1:]), gen, cfg))
+
+
+class Objective(torch.nn.Module):
+    """The default losses as a module's forward, so DDP and torch.compile can wrap it."""
+
+    def __init__(self, model: JetModel, precision: str = "fp32"):
+        super().__init__()
+        self.model = model
+        self.bf16 = precision == "bf16"
+
+    def forward(self, x, mask, cond, jet, jet_type, *draws):
+        with torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=self.bf16):
+            particle, jet_loss = batch_losses(self.model, (x, mask, cond, jet, jet_type), draws)
+        return particle.float(), jet_loss.float()
 
 
 def lr_factor(step: int, warmup: int, total: int) -> float:
@@ -91,16 +121,23 @@ def lr_factor(step: int, warmup: int, total: int) -> float:
 
 
 class Trainer:
+    """One training run. ``dist`` (distributed.py) splits every global batch over the
+    processes of a data-parallel run; ``precision="bf16"`` autocasts the forward pass;
+    ``compile`` wraps it in torch.compile. Those three need the default diffusion loss."""
+
     def __init__(self, model: JetModel, run: RunConfig, run_dir: Path, train: Jets,
                  val: Jets, device: torch.device, provenance: dict | None = None,
                  loss_fn: Callable | None = None,
-                 after_step: Callable[[Trainer], None] | None = None):
+                 after_step: Callable[[Trainer], None] | None = None, *,
+                 dist: DistContext | None = None, precision: str = "fp32",
+                 compile: bool = False):
         self.model = model.to(device)
         self.ema = copy.deepcopy(self.model).eval().requires_grad_(False)
         self.cfg = run.train
         self.run = run
         self.run_dir = Path(run_dir)
         self.device = device
+        self.dist = dist or DistContext(device=device)
         self.provenance = provenance or {}
         self.train_data = Tensors.from_jets(model, train)
         self.val_data = Tensors.from_jets(model, val[: self.cfg.val_jets])
@@ -112,18 +149,39 @@ class Trainer:
         self.opt = torch.optim.AdamW(self.params, lr=self.cfg.lr,
                                      weight_decay=self.cfg.weight_decay)
         self.step = 0
+        check_options(self.dist, precision, self.cfg.batch_size, custom_loss=loss_fn is not None,
+                      compile=compile)
+        self.objective = None if loss_fn is not None else wrap_objective(
+            Objective(self.model, precision), self.dist, compile)
 
     # ---- one optimisation step -------------------------------------------------------
     def train_step(self) -> dict:
-        cfg = self.cfg
+        cfg, ctx = self.cfg, self.dist
         gen = step_generator(cfg.seed, self.step)
         index = torch.randint(len(self.train_data), (cfg.batch_size,), generator=gen)
-        batch = self.train_data.batch(index, self.device)
         self.model.train()
-        particle, jet = self.loss_fn(self.model, batch, gen)
+        if self.objective is None:
+            particle, jet = self.loss_fn(self.model, self.train_data.batch(index, self.device),
+                                         gen)
+        else:
+            # Every rank draws the global batch's noise and keeps its own rows: the global
+            # batch is the one a single process would see.
+            rows = ctx.rows(cfg.batch_size)
+            draws = draw_noise(cfg.batch_size, tuple(self.train_data.x.shape[1:]), gen, cfg)
+            particle, jet = self.objective(*self.train_data.batch(index[rows], self.device),
+                                           *(d[rows] for d in draws))
         loss = particle.mean() + cfg.jet_loss_weight * jet.mean()
-        if not torch.isfinite(loss):
-            raise JetgenError(f"training diverged at step {self.step} (loss {loss.item()})")
+        if ctx.active:
+            sums = ctx.all_sum(torch.stack([particle.sum(), jet.sum()]).detach())
+            particle_loss, jet_loss = (sums / cfg.batch_size).tolist()
+            total = particle_loss + cfg.jet_loss_weight * jet_loss
+            # DDP averages gradients over ranks; weighting by this rank's share of the batch
+            # turns that average into the gradient of the global batch mean.
+            loss = loss * (len(particle) * ctx.world_size / cfg.batch_size)
+        else:
+            particle_loss, jet_loss, total = particle.mean().item(), jet.mean().item(), loss.item()
+        if not math.isfinite(total):
+            raise JetgenError(f"training diverged at step {self.step} (loss {total})")
         for group in self.opt.param_groups:
             group["lr"] = cfg.lr * lr_factor(self.step, cfg.warmup_steps, cfg.total_steps)
         self.opt.zero_grad(set_to_none=True)
@@ -134,8 +192,8 @@ class Trainer:
         if self.after_step is not None:
             self.after_step(self)
         self.step += 1
-        return {"step": self.step, "loss": loss.item(), "particle_loss": particle.mean().item(),
-                "jet_loss": jet.mean().item(), "grad_norm": float(grad_norm),
+        return {"step": self.step, "loss": total, "particle_loss": particle_loss,
+                "jet_loss": jet_loss, "grad_norm": float(grad_norm),
                 "lr": self.opt.param_groups[0]["lr"]}
 
     @torch.no_grad()
@@ -163,8 +221,11 @@ class Trainer:
     # ---- the loop ----------------------------------------------------------------------
     def fit(self, until_step: int, on_step: Callable[[dict], None] | None = None,
             should_stop: Callable[[], bool] | None = None) -> dict:
+        """Train to ``until_step``. In a distributed run only rank 0 validates, logs, calls
+        ``on_step`` and writes checkpoints; a stop request on any rank stops them all."""
+        main = self.dist.is_main
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        log = open(self.run_dir / LOG_FILE, "a")  # noqa: SIM115  (closed in finally)
+        log = open(self.run_dir / LOG_FILE, "a") if main else None  # noqa: SIM115
         last: dict = {}
         t0, jets_seen = time.perf_counter(), 0
         try:
@@ -172,26 +233,35 @@ class Trainer:
                 record = self.train_step()
                 jets_seen += self.cfg.batch_size
                 record["jets_per_s"] = jets_seen / (time.perf_counter() - t0)
-                if self.step % self.cfg.val_every == 0 or self.step == until_step:
+                if main and (self.step % self.cfg.val_every == 0 or self.step == until_step):
                     record.update(self.validate())
-                log.write(json.dumps(record) + "\n")
+                if log is not None:
+                    log.write(json.dumps(record) + "\n")
                 if self.step % self.cfg.checkpoint_every == 0 or self.step == until_step:
-                    log.flush()
+                    if log is not None:
+                        log.flush()
                     self.save()
                 last = record
-                if on_step is not None:
+                if on_step is not None and main:
                     on_step(record)
-                if should_stop is not None and should_stop():
+                stop = should_stop is not None and should_stop()
+                if self.dist.any(stop):
                     self.save()
                     break
+            self.dist.check_same(self.ema, "EMA weights")
         finally:
-            log.close()
+            if log is not None:
+                log.close()
         return last
 
     # ---- checkpoints ---------------------------------------------------------------------
     def save(self) -> None:
+        """Checkpoint (rank 0 only; the state is the same on every rank and holds nothing
+        rank-specific, so any number of ranks can resume it)."""
         from safetensors.torch import save_file
 
+        if not self.dist.is_main:
+            return
         meta = {"train_step": self.step, "run": to_dict(self.run), **self.provenance}
         save_model(self.run_dir / EMA_FILE, self.ema, metadata=meta)
         tensors = {f"model.{k}": v.detach().cpu().contiguous()
@@ -253,23 +323,39 @@ def load_splits(paths: list[Path], n_particles: int, classes: list[str]) -> tupl
     return jets[split_mask(jets.jet_type, "train")], jets[split_mask(jets.jet_type, "val")]
 
 
+def jet_range(jets: Jets) -> dict[str, list[float]]:
+    """Per-feature [min, max] of the training jets; `jetgen sample --conditions` warns when
+    asked to go beyond it."""
+    from .jets import JET_FEATURES
+
+    return {name: [float(col.min()), float(col.max())]
+            for name, col in zip(JET_FEATURES, jets.jet.T, strict=True)}
+
+
 def train_from_files(data: list[Path], run_dir: Path, run: RunConfig, *, resume: bool = False,
                      device: str = "cpu", provenance: dict | None = None,
                      on_step: Callable[[dict], None] | None = None,
-                     should_stop: Callable[[], bool] | None = None) -> dict:
+                     should_stop: Callable[[], bool] | None = None, precision: str = "fp32",
+                     compile: bool = False) -> dict:
     """Train (or resume) a teacher; returns the last log record. Weights land in
-    ``run_dir/ema.safetensors`` (loadable by `jetgen sample --model`)."""
+    ``run_dir/ema.safetensors`` (loadable by `jetgen sample --model`).
+
+    Under torchrun (WORLD_SIZE > 1 in the environment) every process calls this and they
+    train one model data-parallel (distributed.py)."""
     from .config import ModelConfig, from_dict
+    from .distributed import PRECISIONS, session
+    from .errors import UsageError, nearest
     from .models.checkpoint import read_metadata
     from .models.preprocessing import Standardiser
-    from .sample import resolve_device
 
+    if precision not in PRECISIONS:
+        raise UsageError(f"--precision {precision!r}: unknown{nearest(precision, PRECISIONS)}")
     run_dir = Path(run_dir)
     state_exists = (run_dir / STATE_FILE).exists()
     if state_exists and not resume:
         raise JetgenError(f"{run_dir}: holds a training run; pass --resume to continue it or "
                           "choose another -o")
-    torch.manual_seed(run.train.seed)  # initial weights
+    torch.manual_seed(run.train.seed)  # initial weights, the same on every rank
     if resume and state_exists:
         meta = read_metadata(run_dir / EMA_FILE)
         run.model = from_dict(ModelConfig, meta["config"], "checkpoint config")
@@ -280,8 +366,13 @@ def train_from_files(data: list[Path], run_dir: Path, run: RunConfig, *, resume:
     model = JetModel(run.model, standardiser)
     provenance = {**(provenance or {}), "training_data": [str(p) for p in data],
                   "reference": {"path": str(data[0]) if len(data) == 1 else [str(p) for p in data],
-                                "split": "test"}}
-    trainer = Trainer(model, run, run_dir, train, val, resolve_device(device), provenance)
-    if resume:
-        trainer.resume()
-    return trainer.fit(run.train.total_steps, on_step=on_step, should_stop=should_stop)
+                                "split": "test"},
+                  "training_jet_range": jet_range(train)}
+    with session(device) as dist:
+        trainer = Trainer(model, run, run_dir, train, val, dist.device, provenance, dist=dist,
+                          precision=precision, compile=compile)
+        if resume:
+            trainer.resume()
+        last = trainer.fit(run.train.total_steps, on_step=on_step, should_stop=should_stop)
+        del trainer  # DDP's reducer must go before its process group (session exit)
+    return last

@@ -120,3 +120,25 @@ def test_bad_factor_is_refused(factor, message):
 def test_missing_teacher_is_one_clear_error(tmp_path):
     with pytest.raises(JetgenError, match="no such model file"):
         distill(tmp_path / "x", teacher=str(tmp_path / "none.safetensors"))
+
+
+def test_multistep_consistency_renoises_above_sigma_min(teacher, tmp_path):
+    from jetgen.generate_jets import _sigmas
+
+    path = distill(tmp_path / "cd2", method="consistency", steps=2, teacher=str(teacher),
+                   train=_quick(2))
+    student, _ = load_model(path)
+    sigmas = _sigmas(student, 3, student.config.schedule, "cpu")
+    assert len(sigmas) == 4 and sigmas[-1] == 0
+    assert (sigmas[:3] > 10 * student.config.sigma_min).all()
+    one = _sigmas(student, 1, student.config.schedule, "cpu")
+    assert one.tolist() == [student.config.sigma_max, 0.0]
+
+
+def test_progressive_grids_nest():
+    from jetgen.diffusion.schedules import get_sigmas
+
+    for n in (1, 2, 4, 8):
+        coarse = get_sigmas("karras_student", n, 0.002, 80.0, rho=7.0)
+        fine = get_sigmas("karras_student", 2 * n, 0.002, 80.0, rho=7.0)
+        torch.testing.assert_close(fine[::2], coarse)

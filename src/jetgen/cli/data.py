@@ -10,6 +10,7 @@ from ..jets import CLASSES, parse_classes
 from .progress import jet_progress
 
 app = typer.Typer(help="Training data: generate with Pythia 8 + FastJet, or fetch JetNet.",
+                  epilog="Example: jetgen data generate --jet t --n 1000 -o data/t30.h5",
                   no_args_is_help=True)
 
 

@@ -14,12 +14,16 @@ from . import data as data_cmd
 from . import distill as distill_cmd
 from . import eval as eval_cmd
 from . import info as info_cmd
+from . import merge as merge_cmd
+from . import models as models_cmd
 from . import sample as sample_cmd
+from . import score as score_cmd
 from . import train as train_cmd
 
 app = typer.Typer(
     name="jetgen",
     help="Fast simulation of jets as particle clouds with diffusion models (JetNet format).",
+    epilog="Example: jetgen sample --jet top --n 1000 -o jets.root",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
@@ -29,8 +33,12 @@ app.command("info")(info_cmd.info)
 app.command("cite")(cite_cmd.cite)
 app.command("train")(train_cmd.train)
 app.command("sample")(sample_cmd.sample)
+app.command("merge")(merge_cmd.merge)
 app.command("eval")(eval_cmd.eval_command)
 app.command("distill")(distill_cmd.distill)
+app.command("score")(score_cmd.score)
+app.command("models")(models_cmd.models)
+app.command("download")(models_cmd.download)
 
 
 def _version(value: bool) -> None:
@@ -52,7 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     """Console entry point: known errors become one line on stderr and an exit status."""
     debug = os.environ.get("JETGEN_DEBUG") == "1"
     try:
-        app(args=argv, standalone_mode=False)
+        # Without standalone mode click returns (not raises) typer.Exit's code.
+        rc = app(args=argv, standalone_mode=False)
     except JetgenError as err:
         if debug:
             raise
@@ -87,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
-    return 0
+    return rc if isinstance(rc, int) else 0
 
 
 def run() -> None:

@@ -20,25 +20,33 @@ def sample(
     steps: int | None = typer.Option(None, "--steps", help="Sampler steps (default: model's)."),
     batch_size: int = typer.Option(1000, "--batch-size", help="Jets per batch (memory bound)."),
     seed: int = typer.Option(0, "--seed", help="Jet i uses seed + i: same seed, same jets."),
+    shard: str | None = typer.Option(None, "--shard", help="i/N: write only the i-th (from 0) "
+                                     "of N pieces of the run; `jetgen merge` joins them."),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
     tree: str = typer.Option("tree", "--tree-name", help="TTree name for ROOT output."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing output."),
 ) -> None:
-    """Generate jets.
+    """Generate jets. ROOT outputs past ~1.8 GB continue in OUT_1.root, OUT_2.root …
+    (read the set through OUT.root).
 
     Example: jetgen sample --jet top --n 100000 -o jets.root
     """
     from ..jets import parse_classes
-    from ..sample import plan_jobs, sample_to_file
+    from ..sample import COMPUTE_BLOCK, plan_jobs, sample_to_file
+    from ..shards import parse_shard, shard_range
     from .progress import jet_progress
+    from .signals import terminate_as_interrupt
 
     classes = parse_classes(jet) if jet else None
-    total = len(plan_jobs(classes, n, conditions)[0])
-    with jet_progress("sampling", total) as advance:
+    piece = parse_shard(shard) if shard is not None else None
+    start, stop = shard_range(plan_jobs(classes, n, conditions).total, piece, COMPUTE_BLOCK)
+    with terminate_as_interrupt(), jet_progress("sampling", stop - start) as advance:
         summary = sample_to_file(
             output, model=model, classes=classes, n=n, conditions=conditions, seed=seed,
             sampler=sampler, steps=steps, batch_size=batch_size, device=device,
-            overwrite=overwrite, tree=tree, on_progress=advance,
+            overwrite=overwrite, tree=tree, shard=piece, on_progress=advance,
         )
-    typer.echo(f"wrote {summary['jets']} jets to {output} ({summary['sampler']}, "
+    where = f" (shard {piece}: jets {start}–{stop - 1} of {summary['total_jets']})" if (
+        piece and stop > start) else ""
+    typer.echo(f"wrote {summary['jets']} jets to {output}{where} ({summary['sampler']}, "
                f"{summary['steps']} steps)")

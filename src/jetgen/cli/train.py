@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
+import sys
 from pathlib import Path
 
 import typer
@@ -20,10 +23,16 @@ def train(
     resume: bool = typer.Option(False, "--resume", help="Continue from the run's checkpoint."),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the resolved config and exit."),
+    devices: int = typer.Option(1, "--devices", help="Data-parallel processes (one per GPU; "
+                                "on CPU they share the cores); same as torchrun "
+                                "--nproc-per-node N -m jetgen train."),
+    precision: str = typer.Option("fp32", "--precision", help="fp32, or bf16 (autocast)."),
+    compile_: bool = typer.Option(False, "--compile", help="torch.compile the network."),
 ) -> None:
     """Train a teacher (EMA weights in OUTPUT/ema.safetensors, log in OUTPUT/metrics.jsonl)."""
     from ..config import dumps_toml, load_run_config, to_dict
     from ..data.splits import FRACTIONS
+    from ..errors import JetgenError
     from ..io import count_jets
     from ..train import train_from_files
     from .progress import step_progress
@@ -37,17 +46,49 @@ def train(
     if dry_run:
         typer.echo(dumps_toml(to_dict(run)))
         return
-    stop = {"flag": False}
+    if devices > 1 and int(os.environ.get("WORLD_SIZE", "1")) == 1:
+        from ..distributed import launch
+
+        args = ["train", *[a for p in data for a in ("--data", str(p))], "-o", str(output),
+                "--steps", str(run.train.total_steps), "--device", device,
+                "--precision", precision, *(["--config", str(config)] if config else []),
+                *(["--resume"] if resume else []), *(["--compile"] if compile_ else [])]
+        code = launch(devices, args)
+        if code:  # the ranks have printed why; typer.Exit would turn the status into 0
+            sys.exit(code)
+        return
+    rank = int(os.environ.get("RANK", "0"))
+    stop = {"flag": False, "signal": 0}
 
     def request_stop(signum, frame):  # finish the step, checkpoint, exit cleanly
-        stop["flag"] = True
+        stop.update(flag=True, signal=signum)
 
-    signal.signal(signal.SIGTERM, request_stop)
-    signal.signal(signal.SIGINT, request_stop)
-    with step_progress("training", run.train.total_steps) as update:
-        last = train_from_files(data, output, run, resume=resume, device=device,
-                                on_step=update, should_stop=lambda: stop["flag"])
-    typer.echo(f"step {last.get('step')}: loss {last.get('loss', float('nan')):.4f}; weights in "
+    previous = {s: signal.signal(s, request_stop) for s in (signal.SIGTERM, signal.SIGINT)}
+    progress = step_progress("training", run.train.total_steps) if rank == 0 else (
+        contextlib.nullcontext(None))
+    try:
+        with progress as update:
+            last = train_from_files(data, output, run, resume=resume, device=device,
+                                    on_step=update, should_stop=lambda: stop["flag"],
+                                    precision=precision, compile=compile_)
+    except JetgenError as err:
+        if rank:  # every rank meets the same error; rank 0 reports it
+            sys.exit(err.exit_code)
+        raise
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if rank:
+        return
+    step = last.get("step", 0)
+    if stop["flag"] and step < run.train.total_steps:
+        # Non-zero, so a batch system does not take the run for finished.
+        error = JetgenError(f"stopped by {signal.Signals(stop['signal']).name} at step {step} "
+                            f"of {run.train.total_steps}; checkpoint saved in {output}, "
+                            "continue with --resume")
+        error.exit_code = 128 + stop["signal"]
+        raise error
+    typer.echo(f"step {step}: loss {last.get('loss', float('nan')):.4f}; weights in "
                f"{output / 'ema.safetensors'}")
 
 

@@ -51,8 +51,20 @@ def linear_sigmas(n_steps: int, sigma_min: float, sigma_max: float,
     return _finish(torch.linspace(sigma_max, sigma_min, n_steps, dtype=torch.float64))
 
 
+def karras_student_sigmas(n_steps: int, sigma_min: float, sigma_max: float,
+                          rho: float = 7.0) -> torch.Tensor:
+    """Karras levels for few-step students: the first ``n_steps`` levels of the
+    ``n_steps + 1`` grid, then 0, so every step does work (the plain grid spends its last
+    step going from σ_min to 0, half the budget of a 2-step sampler). Grids for n and 2n
+    steps nest (every other level of 2n is a level of n), as progressive distillation
+    needs."""
+    return torch.cat([karras_sigmas(n_steps + 1, sigma_min, sigma_max, rho)[:n_steps],
+                      torch.zeros(1)])
+
+
 _SCHEDULES: dict[str, Callable[..., torch.Tensor]] = {
     "karras": karras_sigmas,
+    "karras_student": karras_student_sigmas,
     "exponential": exponential_sigmas,
     "linear": linear_sigmas,
 }
@@ -68,6 +80,6 @@ def get_sigmas(name: str, n_steps: int, sigma_min: float, sigma_max: float,
     """
     if name not in _SCHEDULES:
         raise UsageError(f"unknown σ schedule {name!r}{nearest(name, SCHEDULES)}")
-    if name != "karras":
+    if not name.startswith("karras"):
         kw.pop("rho", None)
     return _SCHEDULES[name](n_steps, sigma_min, sigma_max, **kw)

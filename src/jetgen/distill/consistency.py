@@ -20,7 +20,7 @@ TARGET_DECAY = 0.95
 def consistency_student(teacher: JetModel, steps: int,
                         net: NetConfig | None = None) -> JetModel:
     return make_student(teacher, net, parameterization="consistency", sampler="consistency",
-                        steps=steps)
+                        steps=steps, schedule="karras_student")
 
 
 class ConsistencyObjective:

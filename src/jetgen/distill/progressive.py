@@ -17,6 +17,8 @@ from ..errors import UsageError
 from ..models.jetmodel import JetModel
 from .common import make_student, masked_mse, one_step
 
+STUDENT_SCHEDULE = "karras_student"
+
 
 def check_factor(factor: int, teacher_steps: int) -> int:
     """Number of halving rounds; refuses non powers of two and too many rounds."""
@@ -33,14 +35,16 @@ def progressive_student(teacher: JetModel, net: NetConfig | None = None) -> JetM
     steps = teacher.config.steps // 2
     if steps < 1:
         raise UsageError("the teacher already samples in one step; nothing left to distil")
-    return make_student(teacher, net, steps=steps, sampler="euler")
+    return make_student(teacher, net, steps=steps, sampler="euler", schedule=STUDENT_SCHEDULE)
 
 
 def progressive_loss(teacher: JetModel):
     """loss_fn(student, batch, generator) for Trainer: (particle loss, zero jet loss)."""
     cfg = teacher.config
     n_student = cfg.steps // 2
-    grid = get_sigmas(cfg.schedule, 2 * n_student, cfg.sigma_min, cfg.sigma_max, rho=cfg.rho)
+    # The student's n-step grid is every other level of this one (karras_student nests).
+    grid = get_sigmas(STUDENT_SCHEDULE, 2 * n_student, cfg.sigma_min, cfg.sigma_max,
+                      rho=cfg.rho)
     teacher_sampler = get_sampler(cfg.sampler)
 
     def loss_fn(student: JetModel, batch, gen: torch.Generator):

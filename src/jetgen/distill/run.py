@@ -9,7 +9,7 @@ from pathlib import Path
 from ..config import NetConfig, RunConfig, TrainConfig
 from ..errors import JetgenError, UsageError
 from ..models.checkpoint import load_model, read_metadata
-from ..registry import registry, resolve_model, weights_dir
+from ..registry import catalogue, resolve_model
 from ..sample import resolve_device
 from ..train import EMA_FILE, Trainer, load_splits
 from .consistency import ConsistencyObjective, consistency_student
@@ -31,9 +31,11 @@ def default_teacher(runs_dir: Path = Path("runs")) -> Path:
                 candidates.append(path)
     if candidates:
         return max(candidates, key=lambda p: p.stat().st_mtime)
-    for entry in registry().values():
-        if entry.get("role") == "teacher":
-            return weights_dir() / entry["file"]
+    cat = catalogue()
+    teachers = sorted((n for n, e in cat.models.items() if e.get("role") == "teacher"),
+                      key=lambda n: n != cat.default)
+    if teachers:
+        return resolve_model(teachers[0])[0]
     raise JetgenError("no teacher found: pass --teacher PATH (train one with `jetgen train`)")
 
 

@@ -27,7 +27,8 @@ def file_format(path) -> str:
 
 
 def read_jets(path, start: int = 0, stop: int | None = None, tree: str = "tree") -> Jets:
-    """All jets (or rows ``start:stop``) of a jetgen/JetNet file."""
+    """All jets (or rows ``start:stop``) of a jetgen/JetNet file (of a whole rolled-over
+    ROOT set when ``path`` is its first file)."""
     if file_format(path) == "root":
         from .root import read_root
 
@@ -49,12 +50,17 @@ def read_provenance(path, tree: str = "tree") -> dict:
 
 
 def open_writer(path, n_particles: int, provenance: dict, overwrite: bool = False,
-                tree: str = "tree"):
-    """A streaming writer (context manager with ``write(jets)``), atomic on close."""
+                tree: str = "tree", max_bytes: int | None = None):
+    """A streaming writer (context manager with ``write(jets)``), atomic on close.
+
+    ROOT output continues in ``out_1.root``, ``out_2.root`` … past ``max_bytes``
+    (default :data:`jetgen.io.root.MAX_FILE_BYTES`); ``read_jets("out.root")`` reads the set.
+    """
     if file_format(path) == "root":
         from .root import RootWriter
 
-        return RootWriter(path, n_particles, provenance, overwrite=overwrite, tree=tree)
+        return RootWriter(path, n_particles, provenance, overwrite=overwrite, tree=tree,
+                          max_bytes=max_bytes)
     from .hdf5 import HDF5Writer
 
     return HDF5Writer(path, n_particles, provenance, overwrite=overwrite)

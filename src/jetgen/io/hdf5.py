@@ -6,6 +6,7 @@ jets stream through.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import numpy as np
 
 from ..errors import JetgenError, nearest
 from ..jets import JET_FEATURES, JETNET_PARTICLE_FEATURES, Jets
-from .atomic import check_output, commit, discard, temporary_sibling
+from .atomic import check_output, commit, discard, temporary_sibling, write_failed
 from .provenance import dumps
 
 REQUIRED = ("particle_features", "jet_features")
@@ -30,7 +31,18 @@ class HDF5Writer:
         self.tmp = temporary_sibling(self.path)
         self.n_particles = n_particles
         self.n = 0
-        self.file = h5py.File(self.tmp, "w")
+        try:
+            self.sink = _FailSafeFile(self.tmp)
+        except OSError as err:
+            raise write_failed(self.path, err) from None
+        try:
+            self.file = h5py.File(self.sink, "w")
+            self._create(n_particles, provenance)
+        except BaseException:  # a signal or error before the caller's `with` took over
+            self.abort()
+            raise
+
+    def _create(self, n_particles: int, provenance: dict) -> None:
         kw = {"compression": "gzip", "compression_opts": 4, "shuffle": True}
         chunk = min(_CHUNK_JETS, max(1, 2**20 // (n_particles * 16)))
         self.particle = self.file.create_dataset(
@@ -60,6 +72,14 @@ class HDF5Writer:
                 f"{self.path}: got jets with {jets.n_particles} particles, file holds "
                 f"{self.n_particles}"
             )
+        try:
+            self._write(jets)
+        except (OSError, RuntimeError) as err:
+            raise write_failed(self.path, self.sink.error or err) from None
+        if self.sink.error is not None:
+            raise write_failed(self.path, self.sink.error)
+
+    def _write(self, jets: Jets) -> None:
         n0, n1 = self.n, self.n + len(jets)
         for ds, values in (
             (self.particle, jets.jetnet_array()),
@@ -80,23 +100,82 @@ class HDF5Writer:
         self.n = n1
 
     def close(self) -> None:
-        self.file.close()
+        try:
+            self.file.close()
+        except (OSError, RuntimeError) as err:
+            raise write_failed(self.path, self.sink.error or err) from None
+        finally:
+            self.sink.close()
+        if self.sink.error is not None:
+            raise write_failed(self.path, self.sink.error)
         commit(self.tmp, self.path)
 
     def abort(self) -> None:
-        try:
+        # Already failing (a full disk fails the close too); the temp file goes anyway.
+        with contextlib.suppress(Exception):
             self.file.close()
-        finally:
-            discard(self.tmp)
+        self.sink.close()
+        discard(self.tmp)
 
     def __enter__(self) -> HDF5Writer:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is None:
-            self.close()
+            try:
+                self.close()
+            except BaseException:
+                self.abort()
+                raise
         else:
             self.abort()
+
+
+class _FailSafeFile:
+    """The temporary file as HDF5 sees it. After the first failed write (disk full) later
+    writes are dropped and reported done, so HDF5 can still close the file: a close that
+    fails inside HDF5 leaves an ID that crashes the interpreter at exit (h5py #914, #2160).
+    The writer raises the stored error and deletes the file."""
+
+    def __init__(self, path: Path):
+        # Unbuffered: a buffered file would fail later, inside seek or flush.
+        self.raw = open(path, "w+b", buffering=0)  # noqa: SIM115  (closed by the writer)
+        self.error: OSError | None = None
+
+    def _guard(self, call, *args, default):
+        if self.error is None:
+            try:
+                return call(*args)
+            except OSError as err:
+                self.error = err
+        return default
+
+    def write(self, data) -> int:
+        size = memoryview(data).nbytes
+        done = self._guard(self.raw.write, data, default=size)
+        return size if done is None else done
+
+    def truncate(self, size: int | None = None) -> int:
+        return self._guard(self.raw.truncate, size, default=size)
+
+    def flush(self) -> None:
+        self._guard(self.raw.flush, default=None)
+
+    def read(self, size: int = -1) -> bytes:
+        return self.raw.read(size)
+
+    def readinto(self, buffer) -> int:
+        return self.raw.readinto(buffer)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self.raw.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self.raw.tell()
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.raw.close()
 
 
 def _open(path: Path):
@@ -104,10 +183,15 @@ def _open(path: Path):
 
     if not path.exists():
         raise JetgenError(f"{path}: no such file")
+    if path.is_dir():
+        raise JetgenError(f"{path}: is a directory, expected an HDF5 file")
     try:
         return h5py.File(path, "r")
+    except PermissionError:
+        raise JetgenError(f"{path}: permission denied") from None
     except OSError as err:
-        raise JetgenError(f"{path}: not a readable HDF5 file ({err.__class__.__name__})") from None
+        reason = "truncated" if "truncated" in str(err) else "not HDF5, or corrupted"
+        raise JetgenError(f"{path}: not a readable HDF5 file ({reason})") from None
 
 
 def read_provenance_hdf5(path) -> dict:

@@ -5,18 +5,27 @@ Branches: ``npart`` counter with jagged ``part_etarel``, ``part_phirel``, ``part
 ``jet_pt``, ``jet_eta``, ``jet_mass`` (float32), ``jet_nparticles``, ``jet_type`` (int32),
 and every extra per-jet column (``jet_seed``, ``event`` …). Provenance is a JSON
 TObjString ``jetgen_metadata`` beside the tree.
+
+Large outputs roll over: once a file nears :data:`MAX_FILE_BYTES` the writer continues in
+``out_1.root``, ``out_2.root`` … (uproot #1620: 32-bit TKey/TBasket fields break files
+near 2 GB). Every part is a complete TTree of consecutive jets, and each part's metadata
+lists the whole set, so ``read_jets("out.root")`` reads all parts in order; a part other
+than the first reads on its own.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import JetgenError, nearest
 from ..jets import PARTICLE_FEATURES, Jets
-from .atomic import check_output, commit, discard, temporary_sibling
+from .atomic import check_output, commit, discard, temporary_sibling, write_failed
 from .provenance import dumps
 
 METADATA_KEY = "jetgen_metadata"
@@ -24,24 +33,69 @@ JET_BRANCHES = ("jet_pt", "jet_eta", "jet_mass", "jet_nparticles", "jet_type")
 PART_BRANCHES = tuple(f"part_{name}" for name in PARTICLE_FEATURES)
 #: Jets buffered per basket: ~100 kB+ per jagged branch keeps files compact and fast.
 FLUSH_JETS = 20_000
+#: Size at which a ROOT output continues in the next numbered file (see module docstring).
+MAX_FILE_BYTES = 1_800_000_000
+#: Room kept free in each part for what uproot writes on close (streamers, tree header,
+#: metadata), so a part stays under the limit.
+_CLOSE_RESERVE = 64 * 1024
+
+
+def part_path(path: Path, k: int) -> Path:
+    """Rollover file k of ``path``: ``out.root``, ``out_1.root``, ``out_2.root`` …"""
+    return path if k == 0 else path.with_name(f"{path.stem}_{k}{path.suffix}")
+
+
+@dataclass
+class _Part:
+    final: Path
+    tmp: Path
+    file: object
+    tree: object = None
+    entries: int = 0
+
+    def size(self) -> int:
+        return self.tmp.stat().st_size
 
 
 class RootWriter:
-    """Streaming TTree writer with the same interface as HDF5Writer."""
+    """Streaming TTree writer with the same interface as HDF5Writer.
+
+    ``max_bytes`` overrides :data:`MAX_FILE_BYTES` (tests use a tiny limit).
+    """
 
     def __init__(self, path, n_particles: int, provenance: dict, overwrite: bool = False,
-                 tree: str = "tree"):
-        import uproot
-
+                 tree: str = "tree", max_bytes: int | None = None):
         self.path = check_output(path, overwrite)
-        self.tmp = temporary_sibling(self.path)
+        self.overwrite = overwrite
         self.n_particles = n_particles
         self.tree_name = tree
-        self.file = uproot.recreate(self.tmp)
-        self.file[METADATA_KEY] = dumps(provenance)
-        self.tree = None
+        self.provenance = provenance
+        self.max_bytes = max_bytes or MAX_FILE_BYTES
+        self.parts: list[_Part] = []
         self.buffer: list[Jets] = []
         self.buffered = 0
+        self._open_part()
+
+    def _open_part(self) -> None:
+        import uproot
+
+        final = part_path(self.path, len(self.parts))
+        if self.parts:
+            if final.exists() and not self.overwrite:
+                raise JetgenError(f"{self.path}: output passed {_human(self.max_bytes)} and "
+                                  f"would continue in {final.name}, which exists; pass "
+                                  "--overwrite or choose another -o")
+            print(f"jetgen: {self.parts[-1].final.name} reached the {_human(self.max_bytes)} "
+                  f"file limit; continuing in {final.name} (read the set via "
+                  f"{self.path.name})", file=sys.stderr)
+        tmp = temporary_sibling(final)
+        try:
+            self.parts.append(_Part(final, tmp, uproot.recreate(tmp)))
+        except BaseException as err:  # a signal too: the caller's `with` may not have begun
+            discard(tmp)
+            if isinstance(err, OSError):
+                raise write_failed(final, err) from None
+            raise
 
     def write(self, jets: Jets) -> None:
         if jets.n_particles != self.n_particles:
@@ -53,12 +107,28 @@ class RootWriter:
             self._flush()
 
     def _flush(self) -> None:
-        import awkward as ak
-
         if not self.buffer:
             return
         jets = Jets.concatenate(self.buffer)
         self.buffer, self.buffered = [], 0
+        # Uncompressed bytes bound what a basket can add, so a part never passes the limit.
+        per_jet = max(1.0, _raw_bytes(jets) / max(1, len(jets)))
+        start = 0
+        while start < len(jets) or self.parts[-1].tree is None:
+            part = self.parts[-1]
+            room = self.max_bytes - _CLOSE_RESERVE - part.size()
+            take = min(len(jets) - start, int(room // per_jet))
+            if take <= 0 and part.entries:
+                self._open_part()
+                continue
+            # A fresh part takes at least one jet (or creates the empty tree) whatever the limit.
+            take = max(take, min(1, len(jets) - start))
+            self._extend(part, jets[start:start + take])
+            start += take
+
+    def _extend(self, part: _Part, jets: Jets) -> None:
+        import awkward as ak
+
         counts = jets.mask.sum(1)
         flat = jets.particles[jets.mask]
         data = {
@@ -71,34 +141,87 @@ class RootWriter:
             "jet_type": jets.jet_type.astype(np.int32),
             **jets.extra,
         }
-        if self.tree is None:
-            types = {k: (v.type if isinstance(v, ak.Array) else v.dtype) for k, v in data.items()}
-            self.tree = self.file.mktree(self.tree_name, types, counter_name=lambda _: "npart")
-        self.tree.extend(data)
+        try:
+            if part.tree is None:
+                types = {k: (v.type if isinstance(v, ak.Array) else v.dtype)
+                         for k, v in data.items()}
+                part.tree = part.file.mktree(self.tree_name, types,
+                                             counter_name=lambda _: "npart")
+            part.tree.extend(data)
+        except OSError as err:
+            raise write_failed(part.final, err) from None
+        part.entries += len(jets)
 
     def close(self) -> None:
-        if self.tree is None and not self.buffer:
+        if self.parts[-1].tree is None and not self.buffer:
             self.buffer.append(Jets(np.zeros((0, self.n_particles, 3)),
                                     np.zeros((0, self.n_particles), bool), np.zeros((0, 4)),
                                     np.zeros(0, np.int32)))
         self._flush()
-        self.file.close()
-        commit(self.tmp, self.path)
+        names = [p.final.name for p in self.parts]
+        stale = _stale_parts(self.path, names) if self.overwrite else []
+        try:
+            for k, part in enumerate(self.parts):
+                # The padded width is not in the tree (jagged branches): record it, or jets
+                # that all fall short of it would read back narrower.
+                record = {"n_particles": self.n_particles, **self.provenance}
+                if len(self.parts) > 1:
+                    record["rollover"] = {"part": k, "files": names,
+                                          "entries": [p.entries for p in self.parts]}
+                part.file[METADATA_KEY] = dumps(record)
+                part.file.close()
+        except OSError as err:
+            raise write_failed(self.path, err) from None
+        # The first file goes in last: whoever opens out.root sees the old set or the whole
+        # new one.
+        for part in reversed(self.parts):
+            commit(part.tmp, part.final)
+        for path in stale:
+            discard(path)
 
     def abort(self) -> None:
-        try:
-            self.file.close()
-        finally:
-            discard(self.tmp)
+        for part in self.parts:
+            # Already failing (a full disk fails the close too); the temp file goes anyway.
+            with contextlib.suppress(Exception):
+                part.file.close()
+            discard(part.tmp)
 
     def __enter__(self) -> RootWriter:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is None:
-            self.close()
+            try:
+                self.close()
+            except BaseException:
+                self.abort()
+                raise
         else:
             self.abort()
+
+
+def _human(n_bytes: int) -> str:
+    return f"{n_bytes / 1e9:.3g} GB" if n_bytes >= 1e8 else f"{n_bytes / 1e3:.0f} kB"
+
+
+def _raw_bytes(jets: Jets) -> float:
+    """Uncompressed size: 3 float32 per particle, the fixed jet columns and the extras, plus
+    a 4-byte entry offset per jagged branch."""
+    per_jet = 4 + 5 * 4 + 3 * 4 + sum(v.dtype.itemsize for v in jets.extra.values())
+    return float(jets.mask.sum()) * 12 + len(jets) * per_jet
+
+
+def _stale_parts(path: Path, keep: list[str]) -> list[Path]:
+    """Rollover parts an overwritten set had beyond the new one's (they would mislead)."""
+    if not path.exists():
+        return []
+    try:
+        old = read_provenance_root(path).get("rollover") or {}
+    except JetgenError:
+        return []
+    ours = {part_path(path, k).name for k in range(1, len(old.get("files", [])))}
+    return [path.with_name(name) for name in old.get("files", [])
+            if name in ours and name not in keep]
 
 
 def _open(path: Path):
@@ -106,8 +229,12 @@ def _open(path: Path):
 
     if not path.exists():
         raise JetgenError(f"{path}: no such file")
+    if path.is_dir():
+        raise JetgenError(f"{path}: is a directory, expected a ROOT file")
     try:
         return uproot.open(path)
+    except PermissionError:
+        raise JetgenError(f"{path}: permission denied") from None
     except Exception as err:  # uproot raises many types for non-ROOT or cut files
         raise JetgenError(f"{path}: not a readable ROOT file ({err.__class__.__name__})") from None
 
@@ -128,21 +255,60 @@ def read_provenance_root(path) -> dict:
         keys = [k.split(";")[0] for k in f]
         if METADATA_KEY not in keys:
             return {}
-        return json.loads(str(f[METADATA_KEY]))
+        try:
+            return json.loads(str(f[METADATA_KEY]))
+        except Exception as err:  # a cut file can fail inside uproot's object reader
+            raise JetgenError(f"{path}: truncated or corrupted ROOT file (metadata "
+                              f"unreadable: {err.__class__.__name__})") from None
+
+
+def part_files(path) -> list[Path]:
+    """All files of the set ``path`` heads (just ``[path]`` for a file that did not roll
+    over, or for a later part read on its own)."""
+    path = Path(path)
+    roll = read_provenance_root(path).get("rollover")
+    if not roll or roll.get("part") != 0:
+        return [path]
+    files = [path.with_name(name) for name in roll["files"]]
+    for part in files[1:]:
+        if not part.exists():
+            raise JetgenError(f"{path}: first file of a rolled-over set of {len(files)}, but "
+                              f"{part.name} is missing")
+    return files
 
 
 def count_root(path, tree: str = "tree") -> int:
-    path = Path(path)
-    with _open(path) as f:
-        return int(_tree(f, path, tree).num_entries)
+    total = 0
+    for part in part_files(path):
+        with _open(part) as f:
+            total += int(_tree(f, part, tree).num_entries)
+    return total
 
 
 def read_root(path, start: int = 0, stop: int | None = None, tree: str = "tree",
               n_particles: int | None = None) -> Jets:
-    """Jets from a jetgen-style TTree (npart + part_* + jet_* branches)."""
+    """Jets from a jetgen-style TTree (npart + part_* + jet_* branches); rows
+    ``start:stop`` count across all files of a rolled-over set."""
+    files = part_files(path)
+    if len(files) == 1:
+        return _read_one(files[0], start, stop, tree, n_particles)
+    total = count_root(path, tree)
+    start, stop, _ = slice(start, stop).indices(total)
+    pieces, offset = [], 0
+    for part in files:
+        with _open(part) as f:
+            entries = int(_tree(f, part, tree).num_entries)
+        lo, hi = max(start, offset), min(stop, offset + entries)
+        if hi > lo:
+            pieces.append(_read_one(part, lo - offset, hi - offset, tree, n_particles))
+        offset += entries
+    return Jets.concatenate(pieces or [_read_one(files[0], 0, 0, tree, n_particles)])
+
+
+def _read_one(path: Path, start: int, stop: int | None, tree: str,
+              n_particles: int | None) -> Jets:
     import awkward as ak
 
-    path = Path(path)
     with _open(path) as f:
         t = _tree(f, path, tree)
         names = list(t.keys())

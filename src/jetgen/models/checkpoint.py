@@ -72,7 +72,15 @@ def load_model(path, device: str | torch.device = "cpu") -> tuple[JetModel, dict
     meta = read_metadata(path)
     config = from_dict(ModelConfig, meta["config"], f"{path}: config")
     model = JetModel(config, Standardiser(**meta["standardiser"]))
-    state = load_file(str(path))
+    try:
+        state = load_file(str(path))
+    except Exception as err:  # safetensors raises its own error types
+        raise JetgenError(f"{path}: not a valid safetensors file ({err})") from None
+    # Damaged tensor bytes still parse; NaN/inf weights would only show as NaN jets later.
+    bad = [k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()]
+    if bad:
+        raise JetgenError(f"{path}: corrupted weights ({len(bad)} tensors hold NaN/inf, e.g. "
+                          f"{bad[0]})")
     missing, unexpected = model.load_state_dict(state, strict=False)
     if missing or unexpected:
         raise JetgenError(

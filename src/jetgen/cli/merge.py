@@ -1,0 +1,29 @@
+"""``jetgen merge``: join the shards of a ``jetgen sample --shard i/N`` run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+
+def merge(
+    shards: list[Path] = typer.Argument(..., help="The shard files (any order; ROOT or HDF5)."),
+    output: Path = typer.Option(..., "--output", "-o", help="Merged .root or .h5 file."),
+    tree: str = typer.Option("tree", "--tree-name", help="TTree name of ROOT files."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing output."),
+) -> None:
+    """Check that the shards make one run (same model, seed, sampler, steps, N; none missing
+    or twice) and write them in order: the result equals the run without --shard.
+
+    Example: jetgen merge shards/top_*.root -o top.root
+    """
+    from ..merge import check_shards, merge_shards
+    from .progress import jet_progress
+    from .signals import terminate_as_interrupt
+
+    total = sum(p.jets for p in check_shards(shards, tree))
+    with terminate_as_interrupt(), jet_progress("merging", total) as advance:
+        summary = merge_shards(shards, output, overwrite=overwrite, tree=tree,
+                               on_progress=advance)
+    typer.echo(f"merged {summary['shards']} shards, {summary['jets']} jets, into {output}")
