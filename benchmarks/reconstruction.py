@@ -21,30 +21,12 @@ import numpy as np
 import torch
 from rich.console import Console
 from rich.table import Table
+from score_setup import load_setup
 
 from jetgen.errors import JetgenError
-from jetgen.io import read_jets
-from jetgen.jets import CLASSES, Jets
-from jetgen.models.checkpoint import load_model
+from jetgen.jets import Jets
 from jetgen.models.jetmodel import JetModel
-from jetgen.registry import resolve_model
-from jetgen.sample import resolve_device
 from jetgen.score.reconstruct import check_ode_sampler, ode_samplers, reconstruct_batch
-
-
-def benchmark_jets(model: JetModel, data: str | None, n: int, device) -> Jets:
-    """The first ``n`` jets of ``data`` the model knows the class of, else ``n`` of its own."""
-    if data is not None:
-        jets = read_jets(data)
-        known = np.isin(jets.jet_type, [CLASSES.index(c) for c in model.config.classes])
-        return jets[known][:n]
-    from jetgen.generate_jets import generate_batch
-
-    jet_type = np.array([CLASSES.index(model.config.classes[i % len(model.config.classes)])
-                         for i in range(n)])
-    return generate_batch(model, jet_type, np.arange(n, dtype=np.uint64),
-                          sampler=model.config.sampler, steps=model.config.steps,
-                          device=device)
 
 
 def round_trip(model: JetModel, jets: Jets, sampler: str, steps: int, batch: int,
@@ -78,12 +60,10 @@ def main() -> None:
     args = parser.parse_args()
     try:
         samplers = [check_ode_sampler(s) for s in (args.samplers or ode_samplers())]
-        device = resolve_device(args.device)
-        path, _ = resolve_model(args.model)
-        model, _ = load_model(path, device)
-        jets = benchmark_jets(model, args.data, args.jets, device)
     except JetgenError as err:
         sys.exit(f"reconstruction: {err}")
+    model, path, device, jets = load_setup("reconstruction", args.model, args.device,
+                                           args.data, args.jets)
     table = Table(title=f"mean jet-image L1 of ODE round trips, {len(jets)} jets, "
                   f"{path.name} on {device} ({torch.get_num_threads()} threads)")
     table.add_column("solver")

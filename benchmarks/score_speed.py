@@ -13,37 +13,18 @@ table; nothing is asserted.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 
 import numpy as np
 import torch
 from rich.console import Console
 from rich.table import Table
+from score_setup import load_setup
 
-from jetgen.errors import JetgenError
-from jetgen.generate_jets import generate_batch
-from jetgen.io import read_jets
-from jetgen.jets import CLASSES, Jets
-from jetgen.models.checkpoint import load_model
+from jetgen.jets import Jets
 from jetgen.models.jetmodel import JetModel
-from jetgen.registry import resolve_model
-from jetgen.sample import resolve_device
 from jetgen.score.jets import score_batch
 from jetgen.score.ode import FORWARDS_PER_STEP
-
-
-def benchmark_jets(model: JetModel, data: str | None, n: int, device) -> Jets:
-    """The first ``n`` jets of ``data`` the model knows the class of, else ``n`` of its own."""
-    if data is not None:
-        jets = read_jets(data)
-        known = np.isin(jets.jet_type, [CLASSES.index(c) for c in model.config.classes])
-        return jets[known][:n]
-    jet_type = np.arange(n) % len(model.config.classes)
-    jet_type = np.array([CLASSES.index(model.config.classes[i]) for i in jet_type])
-    return generate_batch(model, jet_type, np.arange(n, dtype=np.uint64),
-                          sampler=model.config.sampler, steps=model.config.steps,
-                          device=device)
 
 
 def timed(model: JetModel, jets: Jets, batch: int, seed: int, device,
@@ -71,13 +52,8 @@ def main() -> None:
     parser.add_argument("--elbo-steps", type=int, nargs="+", default=[16, 32, 64])
     parser.add_argument("--device", default="auto")
     args = parser.parse_args()
-    try:
-        device = resolve_device(args.device)
-        path, _ = resolve_model(args.model)
-        model, _ = load_model(path, device)
-        jets = benchmark_jets(model, args.data, args.jets, device)
-    except JetgenError as err:
-        sys.exit(f"score_speed: {err}")
+    model, path, device, jets = load_setup("score_speed", args.model, args.device, args.data,
+                                           args.jets)
     table = Table(title=f"jetgen score on {device} ({torch.get_num_threads()} threads), "
                   f"{path.name}, {len(jets)} jets, batch {args.batch}")
     for column in ("method", "settings", "network passes / jet", "jets/s",

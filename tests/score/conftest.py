@@ -6,11 +6,9 @@ imported by name) so the jets and training set-up stay defined in one place.
 """
 
 import importlib.util
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import torch
 
 from jetgen.train import EMA_FILE, train_from_files
 
@@ -22,15 +20,13 @@ _spec.loader.exec_module(_engine)
 pythia_file = _engine.pythia_file
 tiny_run = _engine.tiny_run
 
+# Many small tensor ops, as in the diffusion tests: the same one-thread fixture.
+_spec = importlib.util.spec_from_file_location(
+    "jetgen_tests_diffusion_conftest", Path(__file__).parents[1] / "diffusion" / "conftest.py")
+_diffusion = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_diffusion)
 
-@pytest.fixture(autouse=True)
-def _one_thread() -> Iterator[None]:
-    # Many small tensor ops: on a shared 2-core machine one thread is far faster than
-    # torch's pool waiting at barriers. Restored afterwards for the rest of the session.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+_one_thread = _diffusion._one_thread
 
 
 @pytest.fixture(scope="session")
