@@ -26,13 +26,14 @@ from jetgen.registry import resolve_model
 from jetgen.sample import resolve_device
 
 
-def time_sampler(model, name: str, steps: int, n_jets: int, batch: int, device) -> float:
+def time_sampler(model, name: str, steps: int, n_jets: int, batch: int, device,
+                 precision: str = "fp32") -> float:
     jet_type = np.arange(n_jets) % len(model.config.classes)
     start = time.perf_counter()
     for lo in range(0, n_jets, batch):
         hi = min(n_jets, lo + batch)
         generate_batch(model, jet_type[lo:hi], np.arange(lo, hi, dtype=np.uint64), sampler=name,
-                       steps=steps, device=device)
+                       steps=steps, device=device, precision=precision)
     if device.type == "cuda":
         torch.cuda.synchronize()
     return n_jets / (time.perf_counter() - start)
@@ -58,19 +59,23 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=1024)
     parser.add_argument("--steps", type=int, nargs="+", default=[1, 10, 50, 100])
     parser.add_argument("--device", default="auto")
+    parser.add_argument("--samplers", nargs="+", default=list(SAMPLERS))
+    parser.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
     parser.add_argument("--memory-n", type=int, nargs="*", default=[10_000, 100_000])
     args = parser.parse_args()
     device = resolve_device(args.device)
     path, _ = resolve_model(args.model)
     model, _ = load_model(path, device)
-    table = Table(title=f"jets/s on {device} ({torch.get_num_threads()} threads), {path.name}")
+    table = Table(title=f"jets/s on {device} ({torch.get_num_threads()} threads), {path.name}, "
+                  f"{args.precision}")
     table.add_column("sampler")
     for steps in args.steps:
         table.add_column(f"{steps} steps")
-    for name in SAMPLERS:
+    for name in args.samplers:
         row = [name]
         for steps in args.steps:
-            rate = time_sampler(model, name, steps, args.jets, args.batch, device)
+            rate = time_sampler(model, name, steps, args.jets, args.batch, device,
+                                args.precision)
             row.append(f"{rate:,.0f} ({nfe(name, steps)} NFE)")
         table.add_row(*row)
     console = Console()

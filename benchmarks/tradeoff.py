@@ -31,7 +31,7 @@ METRICS = ("w1m", "w1p", "w1efp", "fpd", "kpd", "fpnd")
 
 
 def sample_timed(path: Path, class_id: int, n: int, steps: int, batch: int, seed: int,
-                 sampler: str | None = None) -> tuple[Jets, float]:
+                 sampler: str | None = None, precision: str = "fp32") -> tuple[Jets, float]:
     model, _ = load_model(path, "cpu")
     cfg = model.config
     jet_type = np.full(n, class_id, np.int32)
@@ -42,7 +42,7 @@ def sample_timed(path: Path, class_id: int, n: int, steps: int, batch: int, seed
         parts.append(generate_batch(model, jet_type[lo:hi],
                                     np.arange(seed + lo, seed + hi, dtype=np.uint64),
                                     sampler=sampler or cfg.sampler, steps=steps,
-                                    schedule=cfg.schedule))
+                                    schedule=cfg.schedule, precision=precision))
     rate = n / (time.perf_counter() - start)
     return Jets.concatenate(parts), rate
 
@@ -105,6 +105,9 @@ def main() -> None:
     parser.add_argument("--jets", type=int, default=5000)
     parser.add_argument("--batch", type=int, default=1024)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--precision", default="fp32", choices=["fp32", "bf16"],
+                        help="particle network precision for every row (jetgen sample "
+                        "--precision)")
     parser.add_argument("-o", "--output", default="tradeoff")
     args = parser.parse_args()
     class_id = parse_classes([args.jet])[0]
@@ -112,7 +115,7 @@ def main() -> None:
     results = []
     for name, path, steps, sampler in setups(args):
         jets, rate = sample_timed(path, class_id, args.jets, steps, args.batch, args.seed,
-                                  sampler)
+                                  sampler, args.precision)
         ev = evaluate(jets, args.reference, n_jets=args.jets, seed=args.seed,
                       classes=[CLASSES[class_id]], reference_split=args.split)
         metrics = ev["classes"][CLASSES[class_id]]["metrics"]
@@ -121,7 +124,7 @@ def main() -> None:
                         "metrics": {k: metrics[k] for k in METRICS if k in metrics}})
         console.print(f"{name}: {rate:,.1f} jets/s, W1M ×{results[-1]['ratios']['w1m']:.2f}")
     table = Table(title=f"{args.jet} jets, {args.jets:,} per set-up; ratios to the truth floor "
-                  f"({args.split} split)")
+                  f"({args.split} split), {args.precision}")
     for col in ("set-up", "jets/s", *[k.upper() for k in METRICS]):
         table.add_column(col, justify="left" if col == "set-up" else "right")
     for r in results:

@@ -36,6 +36,8 @@ def main() -> None:
     parser.add_argument("--pythia-n", type=int, default=2_000, help="jets for Pythia")
     parser.add_argument("--cores", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--batch-size", type=int, default=4096)
+    parser.add_argument("--precision", nargs="+", default=["fp32", "bf16"],
+                        help="jetgen sample --precision values to time (one row each)")
     args = parser.parse_args()
     classes = parse_classes([args.jet])
     torch.set_num_threads(args.cores)
@@ -48,22 +50,27 @@ def main() -> None:
                            workers=args.cores, seed=7)
         pythia_rate = summary["jets_per_second"]
 
-        start = time.perf_counter()
-        sample_to_file(Path(tmp) / "jetgen.root", model=str(path), classes=classes, n=args.n,
-                       seed=7, batch_size=args.batch_size)
-        jetgen_rate = args.n / (time.perf_counter() - start)
+        jetgen_rates = {}
+        for precision in args.precision:
+            start = time.perf_counter()
+            sample_to_file(Path(tmp) / f"jetgen-{precision}.root", model=str(path),
+                           classes=classes, n=args.n, seed=7, batch_size=args.batch_size,
+                           precision=precision)
+            jetgen_rates[precision] = args.n / (time.perf_counter() - start)
 
     table = Table(title=f"{args.jet} jets on {args.cores} cores (files written)")
     for col in ("generator", "settings", "jets", "jets/s"):
         table.add_column(col, justify="right" if col in ("jets", "jets/s") else "left")
     table.add_row("Pythia 8 + FastJet", f"{args.cores} workers, JetNet recipe",
                   f"{args.pythia_n:,}", f"{pythia_rate:,.1f}")
-    table.add_row(f"jetgen sample ({name})",
-                  f"{config['sampler']}, {config['steps']} steps, batch {args.batch_size}",
-                  f"{args.n:,}", f"{jetgen_rate:,.1f}")
+    for precision, rate in jetgen_rates.items():
+        table.add_row(f"jetgen sample ({name})",
+                      f"{config['sampler']}, {config['steps']} steps, batch {args.batch_size}, "
+                      f"{precision}", f"{args.n:,}", f"{rate:,.1f}")
     console = Console()
     console.print(table)
-    console.print(f"speed-up: {jetgen_rate / pythia_rate:,.1f}× (target ≥ 50×)")
+    for precision, rate in jetgen_rates.items():
+        console.print(f"speed-up ({precision}): {rate / pythia_rate:,.1f}× (target ≥ 50×)")
 
 
 if __name__ == "__main__":

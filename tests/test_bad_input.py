@@ -237,6 +237,12 @@ CASES = [
         *output(w)], "given twice"),
     Case("merge of a non-shard", lambda w, s, m: [
         "merge", str(s["data"]), *output(w)], "not a shard"),
+    Case("unknown option", lambda w, s, m: sample(
+        s, "--jet", "t", "--n", "4", "--bogus", *output(w)), "No such option: --bogus", 2),
+    Case("space-separated classes", lambda w, s, m: sample(
+        s, "--jet", "t", "g", "--n", "4", *output(w)), "unexpected extra argument", 2),
+    Case("unknown --precision", lambda w, s, m: sample(
+        s, "--jet", "t", "--n", "4", "--precision", "fp8", *output(w)), "--precision must be", 2),
 ]
 
 

@@ -42,10 +42,18 @@ def sample_jet_kinematics(model: JetModel, jet_type: torch.Tensor, seeds: torch.
     return model.standardiser.jets_from_model(z[:, 0])
 
 
+#: Precisions the particle network may run in. bf16 runs its matrix products in bfloat16
+#: (AMX/AVX512-BF16 on recent CPUs, tensor cores on GPUs) with fp32 accumulation, noise and
+#: solver state; the jet-level model always runs in fp32 (it is cheap, and the jet mass
+#: and pT it sets are what analyses cut on).
+PRECISIONS = ("fp32", "bf16")
+
+
 @torch.inference_mode()
 def sample_particles(model: JetModel, jet_type: torch.Tensor, jet: torch.Tensor,
                      seeds: torch.Tensor, sampler: str, steps: int, schedule: str,
-                     callback: Callable | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+                     callback: Callable | None = None,
+                     precision: str = "fp32") -> tuple[torch.Tensor, torch.Tensor]:
     """Constituents given the jets: ([B, P, 3] JetNet features, [B, P] mask)."""
     device = jet.device
     mask = model.particle_mask(jet)
@@ -53,10 +61,12 @@ def sample_particles(model: JetModel, jet_type: torch.Tensor, jet: torch.Tensor,
     noise = JetNoise(seeds)
     x = noise.initial((model.config.n_particles, 3), device) * sigmas[0] * mask[..., None]
     cond = model.particle_cond(jet_type, jet)
-    x = get_sampler(sampler)(
-        model.particle, x, sigmas, extra_args={"mask": mask, "cond": cond}, noise=noise,
-        callback=callback,
-    )
+    with torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
+        x = get_sampler(sampler)(
+            model.particle, x, sigmas, extra_args={"mask": mask, "cond": cond}, noise=noise,
+            callback=callback,
+        )
+    x = x.float()
     return model.standardiser.particles_from_model(x, mask), mask
 
 
@@ -64,7 +74,7 @@ def sample_particles(model: JetModel, jet_type: torch.Tensor, jet: torch.Tensor,
 def generate_batch(model: JetModel, jet_type: np.ndarray, seeds: np.ndarray, *,
                    sampler: str, steps: int, schedule: str = "karras",
                    conditions: np.ndarray | None = None, device: str | torch.device = "cpu",
-                   callback: Callable | None = None) -> Jets:
+                   callback: Callable | None = None, precision: str = "fp32") -> Jets:
     """One batch of jets; jet i depends only on (model, seeds[i], jet_type[i], conditions[i])."""
     t_type = torch.as_tensor(jet_type, dtype=torch.long, device=device)
     t_seeds = torch.as_tensor(seeds.astype(np.int64), device=device)
@@ -78,7 +88,7 @@ def generate_batch(model: JetModel, jet_type: np.ndarray, seeds: np.ndarray, *,
         extra.update(cond_pt=conditions[:, 0].astype(np.float32),
                      cond_mass=conditions[:, 2].astype(np.float32))
     particles, mask = sample_particles(model, t_type, jet, t_seeds, sampler, steps, schedule,
-                                       callback)
+                                       callback, precision)
     jet[:, 3] = mask.sum(1)
     return Jets(particles.cpu().numpy(), mask.cpu().numpy(), jet.cpu().numpy(),
                 np.asarray(jet_type, np.int32), extra)

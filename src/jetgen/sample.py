@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from .errors import JetgenError, UsageError, warn
-from .generate_jets import generate_batch
+from .generate_jets import PRECISIONS, generate_batch
 from .io import file_format, open_writer, read_jets
 from .io.atomic import check_output
 from .io.provenance import base_provenance
@@ -98,11 +98,14 @@ def sample_to_file(output, *, model: str | None = None, classes: list[int] | Non
                    sampler: str | None = None, steps: int | None = None,
                    schedule: str | None = None, batch_size: int = 1000, device: str = "cpu",
                    overwrite: bool = False, tree: str = "tree", shard: Shard | None = None,
-                   max_bytes: int | None = None,
+                   max_bytes: int | None = None, precision: str = "fp32",
                    on_progress: Callable[[int], None] | None = None) -> dict:
     """Generate the run's jets (or shard ``shard`` of them) into ``output``, atomically."""
     if batch_size <= 0:
         raise UsageError(f"--batch-size must be positive, got {batch_size}")
+    if precision not in PRECISIONS:
+        raise UsageError(f"--precision must be one of {', '.join(PRECISIONS)}, got "
+                         f"{precision!r}")
     output = check_output(output, overwrite)
     plan = plan_jobs(classes, n, conditions)
     start, stop = shard_range(plan.total, shard, COMPUTE_BLOCK)
@@ -138,6 +141,7 @@ def sample_to_file(output, *, model: str | None = None, classes: list[int] | Non
         training_data=meta.get("training_data"),
         reference=meta.get("reference"),
         device=str(dev),
+        precision=precision,
     )
     block = max(COMPUTE_BLOCK, batch_size // COMPUTE_BLOCK * COMPUTE_BLOCK)
     with open_writer(output, cfg.n_particles, provenance, overwrite=overwrite, tree=tree,
@@ -145,7 +149,7 @@ def sample_to_file(output, *, model: str | None = None, classes: list[int] | Non
         for lo in range(start, stop, block):
             hi = min(stop, lo + block)
             writer.write(_generate_range(net, plan, seed, lo, hi, sampler, steps, schedule,
-                                         dev))
+                                         dev, precision))
             if on_progress is not None:
                 on_progress(hi - lo)
     return {"jets": stop - start, "output": str(output), "model": str(path),
@@ -213,7 +217,7 @@ def _check_disk(output: Path, n_jets: int, n_particles: int, overwrite: bool,
 
 
 def _generate_range(net, plan: Plan, seed, start, stop, sampler, steps, schedule,
-                    dev) -> Jets:
+                    dev, precision: str = "fp32") -> Jets:
     """Jets [start, stop) (start block-aligned) computed block by block; the last block of
     the run is padded to full size with copies of the run's last jet."""
     parts = []
@@ -223,7 +227,7 @@ def _generate_range(net, plan: Plan, seed, start, stop, sampler, steps, schedule
         seeds = seed + np.arange(lo, lo + COMPUTE_BLOCK, dtype=np.uint64)
         jets = generate_batch(net, plan.jet_type(index), seeds, sampler=sampler, steps=steps,
                               schedule=schedule, conditions=plan.conditions(index),
-                              device=dev)[: hi - lo]
+                              device=dev, precision=precision)[: hi - lo]
         jets.extra["event"] = np.arange(lo, hi, dtype=np.uint64)
         parts.append(jets)
     return Jets.concatenate(parts)

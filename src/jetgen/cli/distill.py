@@ -19,6 +19,9 @@ def distill(
     teacher_steps: int | None = typer.Option(None, "--teacher-steps", help="Progressive: "
                                              "start from the teacher at this many steps "
                                              "(default: its own)."),
+    teacher_sampler: str | None = typer.Option(
+        None, "--teacher-sampler", help="Progressive: sampler of the first round's teacher "
+        "steps (default: its own; Heun for multistep solvers such as dpmpp_2m)."),
     train_steps: int = typer.Option(2000, "--train-steps", help="Optimiser steps per round."),
     lr: float = typer.Option(1e-4, "--lr", help="Learning rate."),
     batch_size: int = typer.Option(256, "--batch-size", help="Jets per step."),
@@ -43,6 +46,7 @@ def distill(
     with step_progress(f"distilling ({method})", train_steps) as update:
         path = run_distill(output, method=method, factor=factor, steps=steps, teacher=teacher,
                            data=data, train=cfg, student_net=student_net,
-                           teacher_steps=teacher_steps, device=device,
+                           teacher_steps=teacher_steps, teacher_sampler=teacher_sampler,
+                           device=device,
                            on_step=update)
     typer.echo(f"student weights: {path} (sample with `jetgen sample --model {path}`)")

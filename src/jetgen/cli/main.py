@@ -56,6 +56,22 @@ def _root(
     """Generate, sample, evaluate and distil jet particle clouds."""
 
 
+def _click_exceptions() -> tuple[tuple[type, ...], ...]:
+    """(Exit, Abort, ClickException, UsageError) classes: typer ≥ 0.20 raises those of its
+    own vendored click, older typer those of click itself; accept both."""
+    import click
+
+    modules = [click.exceptions]
+    try:
+        from typer._click import exceptions as vendored
+    except ImportError:
+        pass
+    else:
+        modules.append(vendored)
+    names = ("Exit", "Abort", "ClickException", "UsageError")
+    return tuple(tuple(getattr(m, name) for m in modules if hasattr(m, name)) for name in names)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console entry point: known errors become one line on stderr and an exit status."""
     debug = os.environ.get("JETGEN_DEBUG") == "1"
@@ -73,18 +89,17 @@ def main(argv: list[str] | None = None) -> int:
         print("jetgen: interrupted; no partial output was kept", file=sys.stderr)
         return 130
     except Exception as err:  # click's usage errors and anything unexpected
-        import click
-
-        if isinstance(err, click.exceptions.Exit):
+        exit_, abort, click_error, usage_error = _click_exceptions()
+        if isinstance(err, exit_):
             return err.exit_code
-        if isinstance(err, click.exceptions.Abort):
+        if isinstance(err, abort):
             print("jetgen: aborted", file=sys.stderr)
             return 130
-        if isinstance(err, click.ClickException):
+        if isinstance(err, click_error):
             if debug:
                 raise
             ctx_help = ""
-            if isinstance(err, click.UsageError) and err.ctx is not None:
+            if isinstance(err, usage_error) and err.ctx is not None:
                 ctx_help = f" (see '{err.ctx.command_path} --help')"
             print(f"jetgen: error: {err.format_message()}{ctx_help}", file=sys.stderr)
             return err.exit_code

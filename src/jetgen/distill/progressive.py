@@ -18,6 +18,16 @@ from ..models.jetmodel import JetModel
 from .common import make_student, masked_mse, one_step
 
 STUDENT_SCHEDULE = "karras_student"
+# Multistep solvers need the previous step's history; taken one step at a time they fall
+# back to first order, far less accurate than a Heun step between the same two levels.
+ISOLATED_STEP_SAMPLER = {"dpmpp_2m": "heun", "lms": "heun"}
+
+
+def teacher_step_sampler(teacher: JetModel, override: str | None = None) -> str:
+    """The sampler that takes the teacher's two steps in the distillation targets."""
+    if override:
+        return override
+    return ISOLATED_STEP_SAMPLER.get(teacher.config.sampler, teacher.config.sampler)
 
 
 def check_factor(factor: int, teacher_steps: int) -> int:
@@ -38,14 +48,16 @@ def progressive_student(teacher: JetModel, net: NetConfig | None = None) -> JetM
     return make_student(teacher, net, steps=steps, sampler="euler", schedule=STUDENT_SCHEDULE)
 
 
-def progressive_loss(teacher: JetModel):
-    """loss_fn(student, batch, generator) for Trainer: (particle loss, zero jet loss)."""
+def progressive_loss(teacher: JetModel, sampler: str | None = None):
+    """loss_fn(student, batch, generator) for Trainer: (particle loss, zero jet loss).
+
+    ``sampler``: how the teacher takes its steps (default: teacher_step_sampler)."""
     cfg = teacher.config
     n_student = cfg.steps // 2
     # The student's n-step grid is every other level of this one (karras_student nests).
     grid = get_sigmas(STUDENT_SCHEDULE, 2 * n_student, cfg.sigma_min, cfg.sigma_max,
                       rho=cfg.rho)
-    teacher_sampler = get_sampler(cfg.sampler)
+    teacher_sampler = get_sampler(teacher_step_sampler(teacher, sampler))
 
     def loss_fn(student: JetModel, batch, gen: torch.Generator):
         x0, mask, cond, _, _ = batch

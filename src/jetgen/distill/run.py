@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..config import NetConfig, RunConfig, TrainConfig
+from ..diffusion.samplers import get_sampler
 from ..errors import JetgenError, UsageError
 from ..models.checkpoint import load_model, read_metadata
 from ..registry import catalogue, resolve_model
@@ -42,7 +43,7 @@ def default_teacher(runs_dir: Path = Path("runs")) -> Path:
 def distill(output: Path, *, method: str = "progressive", factor: int = 2, steps: int = 1,
             teacher: str | None = None, data: list[Path] | None = None,
             train: TrainConfig | None = None, student_net: NetConfig | None = None,
-            teacher_steps: int | None = None,
+            teacher_steps: int | None = None, teacher_sampler: str | None = None,
             device: str = "cpu",
             on_step: Callable[[dict], None] | None = None,
             on_round: Callable[[int, int], None] | None = None) -> Path:
@@ -52,6 +53,8 @@ def distill(output: Path, *, method: str = "progressive", factor: int = 2, steps
     trained from scratch against the teacher — the way to a student cheaper than its teacher.
     ``teacher_steps``: the teacher's step count to start from (default: its own), e.g. 16
     so that four progressive rounds reach one step.
+    ``teacher_sampler``: how the first round's teacher takes its steps (default: its own
+    sampler, Heun in place of a multistep solver); later rounds' teachers are Euler students.
     """
     if method not in METHODS:
         from ..errors import nearest
@@ -66,6 +69,8 @@ def distill(output: Path, *, method: str = "progressive", factor: int = 2, steps
         if teacher_steps < 1:
             raise UsageError(f"--teacher-steps must be at least 1, got {teacher_steps}")
         model.config.steps = teacher_steps
+    if teacher_sampler is not None:
+        get_sampler(teacher_sampler)  # a misspelt name fails before any data is read
     if data is None:
         data = [Path(p) for p in meta.get("training_data") or []]
         if not data:
@@ -86,8 +91,9 @@ def distill(output: Path, *, method: str = "progressive", factor: int = 2, steps
             run_dir = output / f"round{r + 1}-{student.config.steps}steps"
             info = {**lineage, "distillation": {"method": "progressive", "stage": r + 1,
                                                 "rounds": rounds, "steps": student.config.steps}}
+            loss = progressive_loss(model, teacher_sampler if r == 0 else None)
             trainer = Trainer(student, RunConfig(student.config, train_cfg), run_dir,
-                              train_jets, val_jets, dev, info, loss_fn=progressive_loss(model))
+                              train_jets, val_jets, dev, info, loss_fn=loss)
             if on_round is not None:
                 on_round(r + 1, rounds)
             trainer.resume()
