@@ -34,6 +34,26 @@ def test_same_seed_same_jets_whatever_the_batch_size(tiny_model, tmp_path):
     assert np.array_equal(read_jets(other).particles[:149], a.particles[1:150])
 
 
+def test_bf16_precision_is_batch_size_invariant_and_close_to_fp32(tiny_model, tmp_path):
+    runs = {}
+    for precision, batch_size in (("bf16", 7), ("bf16", 64), ("fp32", 64)):
+        path = tmp_path / f"{precision}-{batch_size}.h5"
+        sample_to_file(path, model=str(tiny_model), classes=[2], n=40, seed=5, steps=2,
+                       batch_size=batch_size, precision=precision)
+        runs[precision, batch_size] = read_jets(path)
+    low, high = runs["bf16", 64], runs["fp32", 64]
+    assert np.array_equal(runs["bf16", 7].particles, low.particles)
+    assert read_provenance(tmp_path / "bf16-64.h5")["precision"] == "bf16"
+    # Same jets (the fp32 jet-level model sets the same multiplicities), not the same bits.
+    assert np.array_equal(low.mask, high.mask) and not np.array_equal(low.particles,
+                                                                      high.particles)
+    assert np.allclose(summed_pt(low), summed_pt(high), rtol=0.05, atol=0.02)
+
+
+def summed_pt(jets) -> np.ndarray:
+    return np.where(jets.mask, jets.particles[..., 2], 0).sum(1)
+
+
 def test_sampled_jets_are_in_jetnet_form(tiny_model, tmp_path):
     path = tmp_path / "jets.h5"
     sample_to_file(path, model=str(tiny_model), classes=[2], n=30, steps=2, sampler="euler")
