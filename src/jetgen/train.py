@@ -297,6 +297,21 @@ class Trainer:
         return True
 
 
+def _initial_model(name: str) -> tuple[JetModel, dict]:
+    """The model a run starts from, and the record of where it came from."""
+    from .errors import UsageError
+    from .models.checkpoint import load_model
+    from .registry import resolve_model, sha256_file
+
+    path = resolve_model(name)[0]
+    model, meta = load_model(path)
+    if meta.get("distillation") or model.config.parameterization != "edm":
+        raise UsageError(f"{path}: a distilled student; --init-from takes a teacher")
+    return model.train(), {"path": str(path), "sha256": sha256_file(path),
+                           "train_step": meta.get("train_step"),
+                           "initialised_from": meta.get("initialised_from")}
+
+
 def load_splits(paths: list[Path], n_particles: int, classes: list[str]) -> tuple[Jets, Jets]:
     """(train, val) jets of the given classes from jetgen/JetNet files (data/splits.py)."""
     from .data.splits import split_mask
@@ -336,9 +351,13 @@ def train_from_files(data: list[Path], run_dir: Path, run: RunConfig, *, resume:
                      device: str = "cpu", provenance: dict | None = None,
                      on_step: Callable[[dict], None] | None = None,
                      should_stop: Callable[[], bool] | None = None, precision: str = "fp32",
-                     compile: bool = False) -> dict:
+                     compile: bool = False, init_from: str | None = None) -> dict:
     """Train (or resume) a teacher; returns the last log record. Weights land in
     ``run_dir/ema.safetensors`` (loadable by `jetgen sample --model`).
+
+    ``init_from`` (a model name or file): start a new run from those weights, with their
+    model config and preprocessing, instead of from scratch. The way to continue training
+    across machines from committed EMA weights, which carry no optimiser state.
 
     Under torchrun (WORLD_SIZE > 1 in the environment) every process calls this and they
     train one model data-parallel (distributed.py)."""
@@ -360,10 +379,17 @@ def train_from_files(data: list[Path], run_dir: Path, run: RunConfig, *, resume:
         meta = read_metadata(run_dir / EMA_FILE)
         run.model = from_dict(ModelConfig, meta["config"], "checkpoint config")
         standardiser = Standardiser(**meta["standardiser"])
+    start = None
+    if init_from is not None and not (resume and state_exists):
+        start, origin = _initial_model(init_from)
+        run.model, standardiser = start.config, start.standardiser
     train, val = load_splits(data, run.model.n_particles, run.model.classes)
-    if not (resume and state_exists):
+    if not (resume and state_exists) and start is None:
         standardiser = Standardiser.fit(train)
     model = JetModel(run.model, standardiser)
+    if start is not None:
+        model.load_state_dict(start.state_dict())
+        provenance = {**(provenance or {}), "initialised_from": origin}
     provenance = {**(provenance or {}), "training_data": [str(p) for p in data],
                   "reference": {"path": str(data[0]) if len(data) == 1 else [str(p) for p in data],
                                 "split": "test"},

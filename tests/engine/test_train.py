@@ -64,3 +64,37 @@ def test_existing_run_needs_resume(pythia_file, tmp_path):
 def test_particle_count_mismatch_is_refused(pythia_file):
     with pytest.raises(JetgenError, match="150"):
         load_splits([pythia_file], 150, ["t"])
+
+
+def test_init_from_starts_a_new_run_from_given_weights(pythia_file, tmp_path):
+    train_from_files([pythia_file], tmp_path / "first", tiny_run(6))
+    first, _ = load_model(tmp_path / "first" / EMA_FILE)
+    other = tiny_run(1)
+    other.model.net.dim = 48  # the weights' own config wins over the new run's
+    other.train.lr = 1e-6
+    train_from_files([pythia_file], tmp_path / "next", other,
+                     init_from=str(tmp_path / "first" / EMA_FILE))
+    nxt, meta = load_model(tmp_path / "next" / EMA_FILE)
+    assert nxt.config.net.dim == 32 and meta["train_step"] == 1
+    assert meta["initialised_from"]["path"] == str(tmp_path / "first" / EMA_FILE)
+    assert len(meta["initialised_from"]["sha256"]) == 64
+    for (name, pa), pb in zip(first.state_dict().items(), nxt.state_dict().values(),
+                              strict=True):
+        assert torch.allclose(pa, pb, atol=1e-4), name
+    fresh = tiny_run(1)
+    fresh.train.lr = 1e-6
+    train_from_files([pythia_file], tmp_path / "fresh", fresh)
+    scratch, _ = load_model(tmp_path / "fresh" / EMA_FILE)
+    assert not torch.allclose(scratch.state_dict()["particle.net.embed.weight"],
+                              first.state_dict()["particle.net.embed.weight"], atol=1e-3)
+
+
+def test_init_from_refuses_a_distilled_student(pythia_file, tmp_path):
+    from jetgen.distill.run import distill
+
+    train_from_files([pythia_file], tmp_path / "teacher", tiny_run(2))
+    cfg = tiny_run(1).train
+    student = distill(tmp_path / "cd", method="consistency", steps=1,
+                      teacher=str(tmp_path / "teacher" / EMA_FILE), data=[pythia_file], train=cfg)
+    with pytest.raises(JetgenError, match="--init-from takes a teacher"):
+        train_from_files([pythia_file], tmp_path / "next", tiny_run(1), init_from=str(student))

@@ -21,6 +21,10 @@ def train(
     epochs: float | None = typer.Option(None, "--epochs", help="Passes over the training split."),
     steps: int | None = typer.Option(None, "--steps", help="Optimiser steps (overrides --epochs)."),
     resume: bool = typer.Option(False, "--resume", help="Continue from the run's checkpoint."),
+    init_from: str | None = typer.Option(None, "--init-from", help="Start from these weights "
+                                         "(model name or .safetensors; their model config "
+                                         "wins over --config's), e.g. to continue a shipped "
+                                         "teacher."),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the resolved config and exit."),
     devices: int = typer.Option(1, "--devices", help="Data-parallel processes (one per GPU; "
@@ -52,7 +56,8 @@ def train(
         args = ["train", *[a for p in data for a in ("--data", str(p))], "-o", str(output),
                 "--steps", str(run.train.total_steps), "--device", device,
                 "--precision", precision, *(["--config", str(config)] if config else []),
-                *(["--resume"] if resume else []), *(["--compile"] if compile_ else [])]
+                *(["--resume"] if resume else []), *(["--compile"] if compile_ else []),
+                *(["--init-from", init_from] if init_from else [])]
         code = launch(devices, args)
         if code:  # the ranks have printed why; typer.Exit would turn the status into 0
             sys.exit(code)
@@ -70,7 +75,8 @@ def train(
         with progress as update:
             last = train_from_files(data, output, run, resume=resume, device=device,
                                     on_step=update, should_stop=lambda: stop["flag"],
-                                    precision=precision, compile=compile_)
+                                    precision=precision, compile=compile_,
+                                    init_from=init_from)
     except JetgenError as err:
         if rank:  # every rank meets the same error; rank 0 reports it
             sys.exit(err.exit_code)
