@@ -2,7 +2,7 @@
 --model) and of `jetgen data generate` (Pythia 8 + FastJet), side by side on the same cores.
 
     python benchmarks/vs_pythia.py
-    python benchmarks/vs_pythia.py --model weights/jetnet30-cd1.safetensors --jet t --n 50000
+    python benchmarks/vs_pythia.py --jet g --n 20000 --pythia-n 4000 --precision bf16
 
 Both sides use every core (Pythia: one worker process per core; jetgen: one process with
 as many torch threads) and both end with a written file, so the ratio is what a user gets.
