@@ -34,7 +34,14 @@ class Block(nn.Module):
         s1, b1, g1, s2, b2, g2 = self.modulation(ctx)[:, None, :].chunk(6, -1)
         y = self.norm1(h) * (1 + s1) + b1
         q, k, v = self.qkv(y).view(b, p, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
-        y = F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask)
+        if q.device.type == "cpu" and torch.is_autocast_enabled("cpu"):
+            # Under bf16 autocast, keep attention in fp32: the CPU's masked fp32 kernel is
+            # faster than its bf16 one at these sizes, and exact.
+            with torch.autocast("cpu", enabled=False):
+                y = F.scaled_dot_product_attention(q.float(), k.float(), v.float(),
+                                                   attn_mask=attn_mask)
+        else:
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask)
         h = h + g1 * self.proj(y.transpose(1, 2).reshape(b, p, d))
         y = self.norm2(h) * (1 + s2) + b2
         return h + g2 * self.mlp(y)
