@@ -31,9 +31,12 @@ METRICS = ("w1m", "w1p", "w1efp", "fpd", "kpd", "fpnd")
 
 
 def sample_timed(path: Path, class_id: int, n: int, steps: int, batch: int, seed: int,
-                 sampler: str | None = None, precision: str = "fp32") -> tuple[Jets, float]:
+                 sampler: str | None = None, precision: str = "fp32",
+                 jet_level: tuple[str, int] | None = None) -> tuple[Jets, float]:
     model, _ = load_model(path, "cpu")
     cfg = model.config
+    if jet_level is not None:
+        cfg.jet_sampler, cfg.jet_steps = jet_level
     jet_type = np.full(n, class_id, np.int32)
     parts = []
     start = time.perf_counter()
@@ -108,14 +111,18 @@ def main() -> None:
     parser.add_argument("--precision", default="fp32", choices=["fp32", "bf16"],
                         help="particle network precision for every row (jetgen sample "
                         "--precision)")
+    parser.add_argument("--jet-level", nargs=2, metavar=("SAMPLER", "STEPS"),
+                        help="sample every row's jet kinematics this way (default: each "
+                        "model's own), so rows differ only in the particle sampling")
     parser.add_argument("-o", "--output", default="tradeoff")
     args = parser.parse_args()
     class_id = parse_classes([args.jet])[0]
     console = Console()
+    jet_level = (args.jet_level[0], int(args.jet_level[1])) if args.jet_level else None
     results = []
     for name, path, steps, sampler in setups(args):
         jets, rate = sample_timed(path, class_id, args.jets, steps, args.batch, args.seed,
-                                  sampler, args.precision)
+                                  sampler, args.precision, jet_level)
         ev = evaluate(jets, args.reference, n_jets=args.jets, seed=args.seed,
                       classes=[CLASSES[class_id]], reference_split=args.split)
         metrics = ev["classes"][CLASSES[class_id]]["metrics"]
