@@ -142,3 +142,25 @@ def test_progressive_grids_nest():
         coarse = get_sigmas("karras_student", n, 0.002, 80.0, rho=7.0)
         fine = get_sigmas("karras_student", 2 * n, 0.002, 80.0, rho=7.0)
         torch.testing.assert_close(fine[::2], coarse)
+
+
+@pytest.mark.parametrize(("own", "override", "expected"), [
+    ("dpmpp_2m", None, "heun"),  # a multistep solver taken one step at a time is Euler
+    ("lms", None, "heun"),
+    ("heun", None, "heun"),
+    ("euler", None, "euler"),  # later rounds: the previous student's own Euler steps
+    ("dpmpp_2m", "rk4", "rk4"),
+])
+def test_progressive_teacher_steps_use_a_one_step_solver(teacher, own, override, expected):
+    from jetgen.distill.progressive import teacher_step_sampler
+
+    model, _ = load_model(teacher)
+    model.config.sampler = own
+    assert teacher_step_sampler(model, override) == expected
+
+
+def test_unknown_teacher_sampler_is_refused_before_training(teacher, tmp_path):
+    with pytest.raises(UsageError, match=r"unknown sampler 'hune'.*heun"):
+        distill(tmp_path / "pd", factor=2, teacher=str(teacher), teacher_sampler="hune",
+                train=_quick())
+    assert not (tmp_path / "pd").exists()
