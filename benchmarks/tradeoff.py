@@ -94,14 +94,14 @@ def plot(results: list[dict], out: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--teacher", required=True)
+    parser.add_argument("--teacher")
     parser.add_argument("--teacher-steps", type=int, nargs="*", default=[100, 50, 20, 10])
     parser.add_argument("--teacher-samplers", nargs="*",
                         help="teacher samplers to compare (default: its own)")
     parser.add_argument("--progressive", help="a `jetgen distill` output directory")
     parser.add_argument("--consistency", help="a consistency student (file, dir or name)")
     parser.add_argument("--consistency-steps", type=int, nargs="*", default=[1, 2, 5])
-    parser.add_argument("--reference", required=True, help="jetgen data file (test split)")
+    parser.add_argument("--reference", help="jetgen data file (test split)")
     parser.add_argument("--split", default="test", choices=["val", "test"],
                         help="reference split: tune on val, report on test")
     parser.add_argument("--jet", default="t")
@@ -115,7 +115,15 @@ def main() -> None:
                         help="sample every row's jet kinematics this way (default: each "
                         "model's own), so rows differ only in the particle sampling")
     parser.add_argument("-o", "--output", default="tradeoff")
+    parser.add_argument("--from-json", type=Path,
+                        help="re-render the table and plot of an earlier run's OUT.json")
     args = parser.parse_args()
+    if args.from_json:
+        saved = json.loads(args.from_json.read_text())
+        report(saved["rows"], saved["settings"], args.from_json)
+        return
+    if not (args.teacher and args.reference):
+        parser.error("--teacher and --reference are required (unless --from-json)")
     class_id = parse_classes([args.jet])[0]
     console = Console()
     jet_level = (args.jet_level[0], int(args.jet_level[1])) if args.jet_level else None
@@ -130,17 +138,37 @@ def main() -> None:
                         "ratios": {k: metrics[k]["ratio"] for k in METRICS if k in metrics},
                         "metrics": {k: metrics[k] for k in METRICS if k in metrics}})
         console.print(f"{name}: {rate:,.1f} jets/s, W1M ×{results[-1]['ratios']['w1m']:.2f}")
-    table = Table(title=f"{args.jet} jets, {args.jets:,} per set-up; ratios to the truth floor "
-                  f"({args.split} split), {args.precision}")
+    out = Path(args.output)
+    out.with_suffix(".json").write_text(json.dumps({"settings": vars(args), "rows": results},
+                                                   indent=1, default=str))
+    report(results, vars(args), out)
+
+
+def cell(metric: dict) -> str:
+    """The ratio to the floor where the floor is measured (above twice its error); else the
+    raw value in the metric's display unit, in brackets (a ratio to ~0 means nothing)."""
+    floor, error = metric.get("floor"), metric.get("floor_error") or 0.0
+    if metric.get("ratio") and floor is not None and floor > 2 * error:
+        return f"{metric['ratio']:.2f}"
+    scale = metric.get("scale") or 1.0
+    return f"({metric['value'] / scale:.3g})"
+
+
+def report(results: list[dict], settings: dict, out: Path) -> None:
+    console = Console(width=160)
+    table = Table(title=f"{settings['jet']} jets, {settings['jets']:,} per set-up, "
+                  f"{settings['split']} split, {settings.get('precision', 'fp32')}: ratio to "
+                  "the truth floor, or (value × unit) where the floor is consistent with 0")
     for col in ("set-up", "jets/s", *[k.upper() for k in METRICS]):
         table.add_column(col, justify="left" if col == "set-up" else "right")
     for r in results:
         table.add_row(r["name"], f"{r['jets_per_s']:,.1f}",
-                      *[f"{r['ratios'][k]:.2f}" if r["ratios"].get(k) else "–" for k in METRICS])
+                      *[cell(r["metrics"][k]) if k in r["metrics"] else "–" for k in METRICS])
     console.print(table)
-    out = Path(args.output)
-    out.with_suffix(".json").write_text(json.dumps({"settings": vars(args), "rows": results},
-                                                   indent=1, default=str))
+    units = {k: results[0]["metrics"][k].get("scale") for k in METRICS
+             if k in results[0]["metrics"]}
+    console.print("units of bracketed values: " + ", ".join(
+        f"{k.upper()} ×{v:g}" for k, v in units.items() if v))
     plot(results, out.with_suffix(".png"))
     console.print(f"wrote {out.with_suffix('.json')} and {out.with_suffix('.png')}")
 
