@@ -22,6 +22,7 @@ from rich.table import Table
 from jetgen.diffusion.samplers import SAMPLERS, nfe
 from jetgen.generate_jets import generate_batch
 from jetgen.models.checkpoint import load_model
+from jetgen.precision import PRECISIONS
 from jetgen.registry import resolve_model
 from jetgen.sample import resolve_device
 
@@ -60,7 +61,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, nargs="+", default=[1, 10, 50, 100])
     parser.add_argument("--device", default="auto")
     parser.add_argument("--samplers", nargs="+", default=list(SAMPLERS))
-    parser.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
+    parser.add_argument("--precision", default="fp32", choices=PRECISIONS)
     parser.add_argument("--memory-n", type=int, nargs="*", default=[10_000, 100_000])
     args = parser.parse_args()
     device = resolve_device(args.device)

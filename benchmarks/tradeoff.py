@@ -25,6 +25,7 @@ from jetgen.evaluation import evaluate
 from jetgen.generate_jets import generate_batch
 from jetgen.jets import CLASSES, Jets, parse_classes
 from jetgen.models.checkpoint import load_model
+from jetgen.precision import PRECISIONS
 from jetgen.registry import resolve_model
 
 METRICS = ("w1m", "w1p", "w1efp", "fpd", "kpd", "fpnd")
@@ -108,7 +109,7 @@ def main() -> None:
     parser.add_argument("--jets", type=int, default=5000)
     parser.add_argument("--batch", type=int, default=1024)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--precision", default="fp32", choices=["fp32", "bf16"],
+    parser.add_argument("--precision", default="fp32", choices=PRECISIONS,
                         help="particle network precision for every row (jetgen sample "
                         "--precision)")
     parser.add_argument("--jet-level", nargs=2, metavar=("SAMPLER", "STEPS"),

@@ -24,6 +24,7 @@ from rich.table import Table
 from jetgen.data.generate import generate
 from jetgen.jets import parse_classes
 from jetgen.models.checkpoint import read_metadata
+from jetgen.precision import PRECISIONS
 from jetgen.registry import default_model_name, resolve_model
 from jetgen.sample import sample_to_file
 
@@ -36,7 +37,7 @@ def main() -> None:
     parser.add_argument("--pythia-n", type=int, default=2_000, help="jets for Pythia")
     parser.add_argument("--cores", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--batch-size", type=int, default=4096)
-    parser.add_argument("--precision", nargs="+", default=["fp32", "bf16"],
+    parser.add_argument("--precision", nargs="+", default=list(PRECISIONS), choices=PRECISIONS,
                         help="jetgen sample --precision values to time (one row each)")
     args = parser.parse_args()
     classes = parse_classes([args.jet])

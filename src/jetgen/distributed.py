@@ -24,9 +24,8 @@ from dataclasses import dataclass
 import torch
 import torch.distributed as dist
 
-from .errors import JetgenError, UsageError, nearest
-
-PRECISIONS = ("fp32", "bf16")
+from .errors import JetgenError, UsageError
+from .precision import check_precision
 
 
 @dataclass
@@ -81,8 +80,7 @@ class DistContext:
 
 def check_options(ctx: DistContext, precision: str, batch_size: int, *, custom_loss: bool,
                   compile: bool) -> None:
-    if precision not in PRECISIONS:
-        raise UsageError(f"--precision {precision!r}: unknown{nearest(precision, PRECISIONS)}")
+    check_precision(precision)
     if custom_loss and (ctx.active or precision != "fp32" or compile):
         raise UsageError("several devices, --precision and --compile are for `jetgen train`; "
                          "distillation runs in one process at fp32")

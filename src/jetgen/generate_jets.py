@@ -42,19 +42,16 @@ def sample_jet_kinematics(model: JetModel, jet_type: torch.Tensor, seeds: torch.
     return model.standardiser.jets_from_model(z[:, 0])
 
 
-#: Precisions the particle network may run in. bf16 runs its matrix products in bfloat16
-#: (AMX/AVX512-BF16 on recent CPUs, tensor cores on GPUs) with fp32 accumulation, noise and
-#: solver state; the jet-level model always runs in fp32 (it is cheap, and the jet mass
-#: and pT it sets are what analyses cut on).
-PRECISIONS = ("fp32", "bf16")
-
-
 @torch.inference_mode()
 def sample_particles(model: JetModel, jet_type: torch.Tensor, jet: torch.Tensor,
                      seeds: torch.Tensor, sampler: str, steps: int, schedule: str,
                      callback: Callable | None = None,
                      precision: str = "fp32") -> tuple[torch.Tensor, torch.Tensor]:
-    """Constituents given the jets: ([B, P, 3] JetNet features, [B, P] mask)."""
+    """Constituents given the jets: ([B, P, 3] JetNet features, [B, P] mask).
+
+    ``precision`` (jetgen.precision) applies to the particle network only: noise and solver
+    state stay fp32, and the jet-level model always runs in fp32 (it is cheap, and the jet
+    mass and pT it sets are what analyses cut on)."""
     device = jet.device
     mask = model.particle_mask(jet)
     sigmas = _sigmas(model, steps, schedule, device)

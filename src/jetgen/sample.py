@@ -17,12 +17,13 @@ import numpy as np
 import torch
 
 from .errors import JetgenError, UsageError, warn
-from .generate_jets import PRECISIONS, generate_batch
+from .generate_jets import generate_batch
 from .io import file_format, open_writer, read_jets
 from .io.atomic import check_output
 from .io.provenance import base_provenance
 from .jets import CLASSES, JET_FEATURES, Jets
 from .models.checkpoint import load_model, read_metadata
+from .precision import check_precision
 from .registry import resolve_model, sha256_file
 from .shards import Shard, shard_range, shard_record
 
@@ -103,9 +104,7 @@ def sample_to_file(output, *, model: str | None = None, classes: list[int] | Non
     """Generate the run's jets (or shard ``shard`` of them) into ``output``, atomically."""
     if batch_size <= 0:
         raise UsageError(f"--batch-size must be positive, got {batch_size}")
-    if precision not in PRECISIONS:
-        raise UsageError(f"--precision must be one of {', '.join(PRECISIONS)}, got "
-                         f"{precision!r}")
+    check_precision(precision)
     output = check_output(output, overwrite)
     plan = plan_jobs(classes, n, conditions)
     start, stop = shard_range(plan.total, shard, COMPUTE_BLOCK)

@@ -362,13 +362,12 @@ def train_from_files(data: list[Path], run_dir: Path, run: RunConfig, *, resume:
     Under torchrun (WORLD_SIZE > 1 in the environment) every process calls this and they
     train one model data-parallel (distributed.py)."""
     from .config import ModelConfig, from_dict
-    from .distributed import PRECISIONS, session
-    from .errors import UsageError, nearest
+    from .distributed import session
     from .models.checkpoint import read_metadata
     from .models.preprocessing import Standardiser
+    from .precision import check_precision
 
-    if precision not in PRECISIONS:
-        raise UsageError(f"--precision {precision!r}: unknown{nearest(precision, PRECISIONS)}")
+    check_precision(precision)
     run_dir = Path(run_dir)
     state_exists = (run_dir / STATE_FILE).exists()
     if state_exists and not resume:
