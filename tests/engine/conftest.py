@@ -26,3 +26,13 @@ def tiny_run(steps: int = 6) -> RunConfig:
     run.train.checkpoint_every, run.train.val_every, run.train.val_jets = 3, 3, 24
     run.train.lr = 2e-3
     return run
+
+
+@pytest.fixture(scope="session")
+def tiny_model(pythia_file, tmp_path_factory):
+    """EMA weights of a tiny teacher trained for 3 steps on ``pythia_file`` (read only)."""
+    from jetgen.train import EMA_FILE, train_from_files
+
+    run_dir = tmp_path_factory.mktemp("tiny_run")
+    train_from_files([pythia_file], run_dir, tiny_run(3))
+    return run_dir / EMA_FILE

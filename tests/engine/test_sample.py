@@ -1,20 +1,10 @@
 """Sampling a trained (tiny) model to files, through the library and the CLI."""
 
 import numpy as np
-import pytest
-from conftest import tiny_run
 
 from jetgen.cli.main import main
 from jetgen.io import read_jets, read_provenance
 from jetgen.sample import sample_to_file
-from jetgen.train import EMA_FILE, train_from_files
-
-
-@pytest.fixture(scope="module")
-def tiny_model(pythia_file, tmp_path_factory):
-    run_dir = tmp_path_factory.mktemp("run")
-    train_from_files([pythia_file], run_dir, tiny_run(3))
-    return run_dir / EMA_FILE
 
 
 def test_same_seed_same_jets_whatever_the_batch_size(tiny_model, tmp_path):

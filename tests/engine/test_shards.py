@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import tiny_run
 
 from jetgen.cli.main import main
 from jetgen.io import count_jets, open_writer, read_jets, read_provenance
@@ -17,14 +16,6 @@ from jetgen.jets import Jets
 from jetgen.merge import merge_shards
 from jetgen.sample import COMPUTE_BLOCK, sample_to_file
 from jetgen.shards import Shard, shard_range
-from jetgen.train import EMA_FILE, train_from_files
-
-
-@pytest.fixture(scope="module")
-def tiny_model(pythia_file, tmp_path_factory):
-    run_dir = tmp_path_factory.mktemp("run")
-    train_from_files([pythia_file], run_dir, tiny_run(2))
-    return run_dir / EMA_FILE
 
 
 def assert_same_jets(a, b):
