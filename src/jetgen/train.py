@@ -374,20 +374,22 @@ def train_from_files(data: list[Path], run_dir: Path, run: RunConfig, *, resume:
         raise JetgenError(f"{run_dir}: holds a training run; pass --resume to continue it or "
                           "choose another -o")
     torch.manual_seed(run.train.seed)  # initial weights, the same on every rank
+    start, origin, standardiser = None, None, None
     if resume and state_exists:
         meta = read_metadata(run_dir / EMA_FILE)
         run.model = from_dict(ModelConfig, meta["config"], "checkpoint config")
         standardiser = Standardiser(**meta["standardiser"])
-    start = None
-    if init_from is not None and not (resume and state_exists):
+        origin = meta.get("initialised_from")  # a resumed run keeps its starting point
+    elif init_from is not None:
         start, origin = _initial_model(init_from)
         run.model, standardiser = start.config, start.standardiser
     train, val = load_splits(data, run.model.n_particles, run.model.classes)
-    if not (resume and state_exists) and start is None:
+    if standardiser is None:
         standardiser = Standardiser.fit(train)
     model = JetModel(run.model, standardiser)
     if start is not None:
         model.load_state_dict(start.state_dict())
+    if origin is not None:
         provenance = {**(provenance or {}), "initialised_from": origin}
     provenance = {**(provenance or {}), "training_data": [str(p) for p in data],
                   "reference": {"path": str(data[0]) if len(data) == 1 else [str(p) for p in data],

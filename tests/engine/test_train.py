@@ -78,6 +78,11 @@ def test_init_from_starts_a_new_run_from_given_weights(pythia_file, tmp_path):
     assert nxt.config.net.dim == 32 and meta["train_step"] == 1
     assert meta["initialised_from"]["path"] == str(tmp_path / "first" / EMA_FILE)
     assert len(meta["initialised_from"]["sha256"]) == 64
+    other.train.total_steps = 2  # resuming keeps the record of where the run started
+    train_from_files([pythia_file], tmp_path / "next", other, resume=True,
+                     init_from=str(tmp_path / "first" / EMA_FILE))
+    assert load_model(tmp_path / "next" / EMA_FILE)[1]["initialised_from"] == (
+        meta["initialised_from"])
     for (name, pa), pb in zip(first.state_dict().items(), nxt.state_dict().values(),
                               strict=True):
         assert torch.allclose(pa, pb, atol=1e-4), name
