@@ -22,7 +22,7 @@ from rich.table import Table
 from jetgen.diffusion.samplers import SAMPLERS, nfe
 from jetgen.generate_jets import generate_batch
 from jetgen.models.checkpoint import load_model
-from jetgen.precision import PRECISIONS
+from jetgen.precision import SAMPLE_PRECISIONS, resolve_precision
 from jetgen.registry import resolve_model
 from jetgen.sample import resolve_device
 
@@ -61,12 +61,13 @@ def main() -> None:
     parser.add_argument("--steps", type=int, nargs="+", default=[1, 10, 50, 100])
     parser.add_argument("--device", default="auto")
     parser.add_argument("--samplers", nargs="+", default=list(SAMPLERS))
-    parser.add_argument("--precision", default="fp32", choices=PRECISIONS)
+    parser.add_argument("--precision", default="fp32", choices=SAMPLE_PRECISIONS)
     parser.add_argument("--memory-n", type=int, nargs="*", default=[10_000, 100_000])
     args = parser.parse_args()
     device = resolve_device(args.device)
     path, _ = resolve_model(args.model)
     model, _ = load_model(path, device)
+    args.precision = resolve_precision(args.precision, model.config.precision, device)
     table = Table(title=f"jets/s on {device} ({torch.get_num_threads()} threads), {path.name}, "
                   f"{args.precision}")
     table.add_column("sampler")

@@ -6,8 +6,8 @@ W1M, W1EFP and FPND ratios to the truth floor (the held-out test split).
 
 Rows: the teacher at --teacher-steps (default 100/50/20/10), every progressive student
 found under --progressive (its own step count), consistency students at
---consistency-steps (default 1/2/5). Writes OUT.json and OUT.png; prints a table.
-Nothing is asserted: read the table.
+--consistency-steps (default 1/2/5), and --compressed students (cheaper networks).
+Writes OUT.json and OUT.png; prints a table. Nothing is asserted: read the table.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import torch
 from rich.console import Console
 from rich.table import Table
 
@@ -25,7 +26,7 @@ from jetgen.evaluation import evaluate
 from jetgen.generate_jets import generate_batch
 from jetgen.jets import CLASSES, Jets, parse_classes
 from jetgen.models.checkpoint import load_model
-from jetgen.precision import PRECISIONS
+from jetgen.precision import SAMPLE_PRECISIONS, resolve_precision
 from jetgen.registry import resolve_model
 
 METRICS = ("w1m", "w1p", "w1efp", "fpd", "kpd", "fpnd")
@@ -33,11 +34,13 @@ METRICS = ("w1m", "w1p", "w1efp", "fpd", "kpd", "fpnd")
 
 def sample_timed(path: Path, class_id: int, n: int, steps: int, batch: int, seed: int,
                  sampler: str | None = None, precision: str = "fp32",
-                 jet_level: tuple[str, int] | None = None) -> tuple[Jets, float]:
+                 jet_level: tuple[str, int] | None = None) -> tuple[Jets, float, str]:
     model, _ = load_model(path, "cpu")
     cfg = model.config
+    precision = resolve_precision(precision, cfg.precision, torch.device("cpu"))
     if jet_level is not None:
         cfg.jet_sampler, cfg.jet_steps = jet_level
+        cfg.jet_schedule = "karras"
     jet_type = np.full(n, class_id, np.int32)
     parts = []
     start = time.perf_counter()
@@ -48,7 +51,7 @@ def sample_timed(path: Path, class_id: int, n: int, steps: int, batch: int, seed
                                     sampler=sampler or cfg.sampler, steps=steps,
                                     schedule=cfg.schedule, precision=precision))
     rate = n / (time.perf_counter() - start)
-    return Jets.concatenate(parts), rate
+    return Jets.concatenate(parts), rate, precision
 
 
 def setups(args) -> list[tuple[str, Path, int, str | None]]:
@@ -65,6 +68,11 @@ def setups(args) -> list[tuple[str, Path, int, str | None]]:
     if args.consistency:
         student = resolve_model(args.consistency)[0]
         rows += [(f"consistency {s} steps", student, s, None) for s in args.consistency_steps]
+    for name in args.compressed or []:
+        path = resolve_model(name)[0]
+        cfg = load_model(path, "cpu")[0].config
+        rows.append((f"compressed {cfg.net.kind} {cfg.steps} step"
+                     f"{'s' if cfg.steps > 1 else ''}", path, cfg.steps, None))
     return rows
 
 
@@ -76,7 +84,8 @@ def plot(results: list[dict], out: Path) -> None:
 
     fig, axes = plt.subplots(1, 3, figsize=(13, 4), sharex=True)
     for ax, metric in zip(axes, ("w1m", "w1efp", "fpnd"), strict=True):
-        for family, marker in (("teacher", "o"), ("progressive", "s"), ("consistency", "^")):
+        for family, marker in (("teacher", "o"), ("progressive", "s"), ("consistency", "^"),
+                               ("compressed", "*")):
             pts = [(r["jets_per_s"], r["ratios"].get(metric)) for r in results
                    if r["name"].startswith(family) and r["ratios"].get(metric) is not None]
             if pts:
@@ -102,6 +111,8 @@ def main() -> None:
     parser.add_argument("--progressive", help="a `jetgen distill` output directory")
     parser.add_argument("--consistency", help="a consistency student (file, dir or name)")
     parser.add_argument("--consistency-steps", type=int, nargs="*", default=[1, 2, 5])
+    parser.add_argument("--compressed", nargs="*", help="students of `jetgen distill --method "
+                        "compress` (files or names), each at its own steps")
     parser.add_argument("--reference", help="jetgen data file (test split)")
     parser.add_argument("--split", default="test", choices=["val", "test"],
                         help="reference split: tune on val, report on test")
@@ -109,9 +120,9 @@ def main() -> None:
     parser.add_argument("--jets", type=int, default=5000)
     parser.add_argument("--batch", type=int, default=1024)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--precision", default="fp32", choices=PRECISIONS,
+    parser.add_argument("--precision", default="fp32", choices=SAMPLE_PRECISIONS,
                         help="particle network precision for every row (jetgen sample "
-                        "--precision)")
+                        "--precision; auto: each model's own)")
     parser.add_argument("--jet-level", nargs=2, metavar=("SAMPLER", "STEPS"),
                         help="sample every row's jet kinematics this way (default: each "
                         "model's own), so rows differ only in the particle sampling")
@@ -130,12 +141,15 @@ def main() -> None:
     jet_level = (args.jet_level[0], int(args.jet_level[1])) if args.jet_level else None
     results = []
     for name, path, steps, sampler in setups(args):
-        jets, rate = sample_timed(path, class_id, args.jets, steps, args.batch, args.seed,
-                                  sampler, args.precision, jet_level)
+        jets, rate, ran = sample_timed(path, class_id, args.jets, steps, args.batch,
+                                       args.seed, sampler, args.precision, jet_level)
+        if args.precision == "auto":
+            name = f"{name} ({ran})"
         ev = evaluate(jets, args.reference, n_jets=args.jets, seed=args.seed,
                       classes=[CLASSES[class_id]], reference_split=args.split)
         metrics = ev["classes"][CLASSES[class_id]]["metrics"]
         results.append({"name": name, "model": str(path), "steps": steps, "jets_per_s": rate,
+                        "precision": ran,
                         "ratios": {k: metrics[k]["ratio"] for k in METRICS if k in metrics},
                         "metrics": {k: metrics[k] for k in METRICS if k in metrics}})
         console.print(f"{name}: {rate:,.1f} jets/s, W1M ×{results[-1]['ratios']['w1m']:.2f}")

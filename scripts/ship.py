@@ -43,6 +43,9 @@ def main() -> None:
     parser.add_argument("--schedule")
     parser.add_argument("--jet-sampler")
     parser.add_argument("--jet-steps", type=int)
+    parser.add_argument("--jet-schedule")
+    parser.add_argument("--precision", help="the particle network's precision under "
+                        "`jetgen sample --precision auto`")
     parser.add_argument("--eval", nargs="*", default=[])
     parser.add_argument("--eval-settings", default="")
     parser.add_argument("--summary", required=True)
@@ -53,7 +56,8 @@ def main() -> None:
     args = parser.parse_args()
 
     model, meta = load_model(args.weights)
-    for key in ("sampler", "steps", "schedule", "jet_sampler", "jet_steps"):
+    for key in ("sampler", "steps", "schedule", "jet_sampler", "jet_steps", "jet_schedule",
+                "precision"):
         value = getattr(args, key)
         if value is not None:
             setattr(model.config, key, value)

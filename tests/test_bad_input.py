@@ -243,6 +243,12 @@ CASES = [
         s, "--jet", "t", "g", "--n", "4", *output(w)), "unexpected extra argument", 2),
     Case("unknown --precision", lambda w, s, m: sample(
         s, "--jet", "t", "--n", "4", "--precision", "fp8", *output(w)), "--precision must be", 2),
+    Case("distill compress without a student network", lambda w, s, m: [
+        "distill", "--method", "compress", "--teacher", str(s["model"]), "--data",
+        str(s["data"]), "-o", str(w / "student"), "--device", "cpu"], "--student-config", 2),
+    Case("distill unknown --part", lambda w, s, m: [
+        "distill", "--part", "jets", "--teacher", str(s["model"]), "--data", str(s["data"]),
+        "-o", str(w / "student"), "--device", "cpu"], "did you mean 'jet'", 2),
 ]
 
 

@@ -49,6 +49,10 @@ class ModelConfig:
     #: The jet-level model keeps its own (cheap) recipe when the particle model is distilled.
     jet_sampler: str = "heun"
     jet_steps: int = 32
+    jet_schedule: str = "karras"
+    #: The particle network's sampling precision under `--precision auto`: a student
+    #: distilled in bf16 samples in bf16 (where the hardware runs it natively).
+    precision: str = "fp32"
     #: "edm" (teacher, progressive students) or "consistency" (boundary-condition form).
     parameterization: str = "edm"
 

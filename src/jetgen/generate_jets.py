@@ -77,8 +77,9 @@ def generate_batch(model: JetModel, jet_type: np.ndarray, seeds: np.ndarray, *,
     t_seeds = torch.as_tensor(seeds.astype(np.int64), device=device)
     extra: dict[str, np.ndarray] = {"jet_seed": seeds.astype(np.uint64)}
     if conditions is None:
-        jet = sample_jet_kinematics(model, t_type, t_seeds, model.config.jet_sampler,
-                                    model.config.jet_steps, "karras")
+        c = model.config
+        jet = sample_jet_kinematics(model, t_type, t_seeds, c.jet_sampler, c.jet_steps,
+                                    c.jet_schedule)
     else:
         jet = torch.as_tensor(conditions, dtype=torch.float32, device=device).clone()
         jet[:, 3] = jet[:, 3].round().clamp(1, model.config.n_particles)

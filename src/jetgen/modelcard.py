@@ -69,7 +69,7 @@ def build_card(weights: Path, name: str, *, role: str, summary: str,
              f"- particle network: {cfg.net.kind} (dim {cfg.net.dim}, depth {cfg.net.depth}), "
              f"{n_particle:,} parameters; parameterisation: {cfg.parameterization}",
              f"- jet-level model (pT, η, mass, n | class): residual MLP, {n_jet:,} parameters, "
-             f"sampled with {cfg.jet_sampler} × {cfg.jet_steps} steps",
+             f"sampled with {cfg.jet_sampler} × {cfg.jet_steps} steps ({cfg.jet_schedule})",
              f"- default sampling: {cfg.sampler}, {cfg.steps} steps, {cfg.schedule} σ schedule",
              "- conditioning: class one-hot and the jet's (pT, η, mass, n)"]
     if meta.get("distillation"):

@@ -23,7 +23,7 @@ from .io.atomic import check_output
 from .io.provenance import base_provenance
 from .jets import CLASSES, JET_FEATURES, Jets
 from .models.checkpoint import load_model, read_metadata
-from .precision import check_precision
+from .precision import SAMPLE_PRECISIONS, check_precision, resolve_precision
 from .registry import resolve_model, sha256_file
 from .shards import Shard, shard_range, shard_record
 
@@ -99,12 +99,12 @@ def sample_to_file(output, *, model: str | None = None, classes: list[int] | Non
                    sampler: str | None = None, steps: int | None = None,
                    schedule: str | None = None, batch_size: int = 1000, device: str = "cpu",
                    overwrite: bool = False, tree: str = "tree", shard: Shard | None = None,
-                   max_bytes: int | None = None, precision: str = "fp32",
+                   max_bytes: int | None = None, precision: str = "auto",
                    on_progress: Callable[[int], None] | None = None) -> dict:
     """Generate the run's jets (or shard ``shard`` of them) into ``output``, atomically."""
     if batch_size <= 0:
         raise UsageError(f"--batch-size must be positive, got {batch_size}")
-    check_precision(precision)
+    check_precision(precision, SAMPLE_PRECISIONS)
     output = check_output(output, overwrite)
     plan = plan_jobs(classes, n, conditions)
     start, stop = shard_range(plan.total, shard, COMPUTE_BLOCK)
@@ -112,6 +112,7 @@ def sample_to_file(output, *, model: str | None = None, classes: list[int] | Non
     path, entry = resolve_model(model)
     net, meta = load_model(path, dev)
     cfg = net.config
+    precision = resolve_precision(precision, cfg.precision, dev)
     sampler = sampler or cfg.sampler
     steps = steps or cfg.steps
     schedule = schedule or cfg.schedule
@@ -153,7 +154,7 @@ def sample_to_file(output, *, model: str | None = None, classes: list[int] | Non
                 on_progress(hi - lo)
     return {"jets": stop - start, "output": str(output), "model": str(path),
             "sampler": sampler, "steps": steps, "first_jet": start, "stop_jet": stop,
-            "total_jets": plan.total}
+            "total_jets": plan.total, "precision": precision}
 
 
 def training_range(meta: dict) -> dict | None:

@@ -36,3 +36,15 @@ def tiny_model(pythia_file, tmp_path_factory):
     run_dir = tmp_path_factory.mktemp("tiny_run")
     train_from_files([pythia_file], run_dir, tiny_run(3))
     return run_dir / EMA_FILE
+
+
+@pytest.fixture(scope="session")
+def distill_teacher(pythia_file, tmp_path_factory):
+    """A tiny teacher for the distillation tests: 30 training steps, samples in 4 steps."""
+    from jetgen.train import EMA_FILE, train_from_files
+
+    run = tiny_run(30)
+    run.model.steps = 4
+    run_dir = tmp_path_factory.mktemp("teacher")
+    train_from_files([pythia_file], run_dir, run)
+    return run_dir / EMA_FILE

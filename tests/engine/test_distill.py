@@ -2,7 +2,6 @@
 
 import pytest
 import torch
-from conftest import tiny_run
 
 from jetgen.config import NetConfig, TrainConfig
 from jetgen.diffusion.consistency import ConsistencyDenoiser
@@ -12,16 +11,12 @@ from jetgen.distill.progressive import check_factor
 from jetgen.distill.run import distill
 from jetgen.errors import JetgenError, UsageError
 from jetgen.models.checkpoint import load_model
-from jetgen.train import EMA_FILE, load_splits, train_from_files
+from jetgen.train import EMA_FILE, load_splits
 
 
-@pytest.fixture(scope="module")
-def teacher(pythia_file, tmp_path_factory):
-    run = tiny_run(30)
-    run.model.steps = 4
-    run_dir = tmp_path_factory.mktemp("teacher")
-    train_from_files([pythia_file], run_dir, run)
-    return run_dir / EMA_FILE
+@pytest.fixture
+def teacher(distill_teacher):
+    return distill_teacher
 
 
 def _quick(steps=60):

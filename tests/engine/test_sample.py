@@ -85,3 +85,22 @@ def test_cli_unknown_class_suggests_the_nearest(tiny_model, tmp_path, capsys):
                  str(tmp_path / "x.h5")])
     assert code == 2
     assert "did you mean 'top'" in capsys.readouterr().err
+
+
+def test_auto_precision_follows_a_bf16_student_and_is_recorded(tiny_model, tmp_path):
+    import torch
+
+    from jetgen.models.checkpoint import load_model, save_model
+    from jetgen.precision import resolve_precision
+
+    model, meta = load_model(tiny_model)
+    model.config.precision = "bf16"
+    student = save_model(tmp_path / "student.safetensors", model, metadata={
+        k: v for k, v in meta.items() if k not in ("format", "config", "standardiser")})
+    expected = resolve_precision("auto", "bf16", torch.device("cpu"))
+    for name, chosen in (("auto", expected), ("fp32", "fp32")):
+        path = tmp_path / f"{name}.h5"
+        summary = sample_to_file(path, model=str(student), classes=[2], n=8, steps=1,
+                                 precision=name)
+        assert summary["precision"] == chosen
+        assert read_provenance(path)["precision"] == chosen

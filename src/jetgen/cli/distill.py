@@ -9,7 +9,8 @@ import typer
 
 def distill(
     output: Path = typer.Option(Path("runs/distilled"), "--output", "-o", help="Run directory."),
-    method: str = typer.Option("progressive", "--method", help="progressive or consistency."),
+    method: str = typer.Option("progressive", "--method", help="progressive, consistency, or "
+                                "compress (same steps, the cheaper --student-config network)."),
     factor: int = typer.Option(2, "--factor", help="Progressive: step reduction (power of 2)."),
     steps: int = typer.Option(1, "--steps", help="Consistency: sampling steps of the student."),
     teacher: str | None = typer.Option(None, "--teacher", help="Teacher name or file (default: "
@@ -29,10 +30,21 @@ def distill(
         None, "--student-config", help="TOML whose \\[model.net] table gives the student a "
         "smaller particle network than the teacher's, trained from scratch (faster sampling)."),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
+    part: str = typer.Option("particle", "--part", help="Progressive: distil the particle "
+                             "model, or the jet-level model of (pT, eta, mass, n) ('jet')."),
+    precision: str = typer.Option("fp32", "--precision", help="fp32 or bf16 (autocast forward "
+                                  "passes; for a student that samples in bf16)."),
 ) -> None:
     """Distil a teacher into a faster student.
 
     Example: jetgen distill --factor 2 --teacher runs/teacher30/ema.safetensors -o runs/pd2
+
+    Compress a one-step student into a cheaper network:
+    jetgen distill --method compress --teacher jetnet30-pd1
+    --student-config configs/student-epic-fast.toml --precision bf16 -o runs/epic1
+
+    Halve the jet-level model's steps twice: jetgen distill --part jet --factor 4
+    --teacher runs/epic1/ema.safetensors -o runs/epic1-jet
     """
     from ..config import TrainConfig, load_run_config
     from ..distill.run import distill as run_distill
@@ -47,6 +59,5 @@ def distill(
         path = run_distill(output, method=method, factor=factor, steps=steps, teacher=teacher,
                            data=data, train=cfg, student_net=student_net,
                            teacher_steps=teacher_steps, teacher_sampler=teacher_sampler,
-                           device=device,
-                           on_step=update)
+                           device=device, precision=precision, part=part, on_step=update)
     typer.echo(f"student weights: {path} (sample with `jetgen sample --model {path}`)")

@@ -23,9 +23,11 @@ def sample(
     shard: str | None = typer.Option(None, "--shard", help="i/N: write only the i-th (from 0) "
                                      "of N pieces of the run; `jetgen merge` joins them."),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
-    precision: str = typer.Option("fp32", "--precision", help="fp32, or bf16: the particle "
-                                  "network's matrix products in bfloat16 (its network 1.9x "
-                                  "faster on CPUs with AMX; see the model card)."),
+    precision: str = typer.Option("auto", "--precision", help="fp32; bf16 (the particle "
+                                  "network's matrix products in bfloat16, fast on CPUs with "
+                                  "AMX/AVX512-BF16 and on GPUs); auto: the model's own "
+                                  "(bf16 for students distilled in bf16) where the hardware "
+                                  "runs bf16 natively, else fp32."),
     tree: str = typer.Option("tree", "--tree-name", help="TTree name for ROOT output."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing output."),
 ) -> None:
@@ -53,4 +55,4 @@ def sample(
     where = f" (shard {piece}: jets {start}–{stop - 1} of {summary['total_jets']})" if (
         piece and stop > start) else ""
     typer.echo(f"wrote {summary['jets']} jets to {output}{where} ({summary['sampler']}, "
-               f"{summary['steps']} steps)")
+               f"{summary['steps']} steps, {summary['precision']})")

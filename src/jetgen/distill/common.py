@@ -11,10 +11,11 @@ from ..config import NetConfig
 from ..models.jetmodel import JetModel
 
 
-def make_student(teacher: JetModel, net: NetConfig | None = None,
+def make_student(teacher: JetModel, net: NetConfig | None = None, train_part: str = "particle",
                  **config_changes) -> JetModel:
     """A copy of the teacher, or, with a different ``net``, a fresh particle network of that
-    shape (cheaper to sample) beside a copy of the teacher's jet-level model."""
+    shape (cheaper to sample) beside a copy of the teacher's jet-level model. Only
+    ``train_part`` ("particle" or "jet") is left trainable."""
     config = copy.deepcopy(teacher.config)
     for key, value in config_changes.items():
         setattr(config, key, value)
@@ -29,8 +30,9 @@ def make_student(teacher: JetModel, net: NetConfig | None = None,
         assert not unexpected and all(k.startswith("particle.") for k in missing)
     else:
         student.load_state_dict(state)
-    # The jet-level model is tiny and cheap to sample; students keep the teacher's as is.
-    student.jet.requires_grad_(False)
+    # The part not being distilled is kept exactly as the teacher's.
+    student.jet.requires_grad_(train_part == "jet")
+    student.particle.requires_grad_(train_part == "particle")
     return student
 
 

@@ -4,9 +4,15 @@ A student with N steps learns to land, in one Euler (DDIM) step from σ_i, where
 teacher steps on the 2N-step grid land. The target is expressed as the denoised estimate
 that makes the student's Euler step hit the teacher's two-step result, so the student is
 trained exactly like a denoiser and samples with the Euler sampler.
+
+Compression is the same round with one teacher step per student step: the step count stays
+and a cheaper network learns the teacher's steps (from a one-step teacher: its whole
+noise-to-jet map, matched jet by jet from the same noise).
 """
 
 from __future__ import annotations
+
+import itertools
 
 import torch
 
@@ -23,11 +29,24 @@ STUDENT_SCHEDULE = "karras_student"
 ISOLATED_STEP_SAMPLER = {"dpmpp_2m": "heun", "lms": "heun"}
 
 
-def teacher_step_sampler(teacher: JetModel, override: str | None = None) -> str:
+PARTS = ("particle", "jet")
+
+
+def recipe(model: JetModel, part: str) -> tuple[str, int, str]:
+    """(sampler, steps, schedule) with which ``part`` of ``model`` samples."""
+    c = model.config
+    if part == "jet":
+        return c.jet_sampler, c.jet_steps, c.jet_schedule
+    return c.sampler, c.steps, c.schedule
+
+
+def teacher_step_sampler(teacher: JetModel, override: str | None = None,
+                         part: str = "particle") -> str:
     """The sampler that takes the teacher's two steps in the distillation targets."""
     if override:
         return override
-    return ISOLATED_STEP_SAMPLER.get(teacher.config.sampler, teacher.config.sampler)
+    own = recipe(teacher, part)[0]
+    return ISOLATED_STEP_SAMPLER.get(own, own)
 
 
 def check_factor(factor: int, teacher_steps: int) -> int:
@@ -41,39 +60,77 @@ def check_factor(factor: int, teacher_steps: int) -> int:
     return rounds
 
 
-def progressive_student(teacher: JetModel, net: NetConfig | None = None) -> JetModel:
-    steps = teacher.config.steps // 2
+def check_compress(teacher: JetModel, net: NetConfig | None) -> None:
+    if net is None or net == teacher.config.net:
+        raise UsageError("--method compress needs --student-config with a particle network "
+                         "other than the teacher's (e.g. configs/student-epic-fast.toml)")
+
+
+def compressed_student(teacher: JetModel, net: NetConfig | None) -> JetModel:
+    """A student with the teacher's step count on a cheaper particle network."""
+    check_compress(teacher, net)
+    return make_student(teacher, net, sampler="euler", schedule=STUDENT_SCHEDULE)
+
+
+def progressive_student(teacher: JetModel, net: NetConfig | None = None,
+                        part: str = "particle") -> JetModel:
+    steps = recipe(teacher, part)[1] // 2
     if steps < 1:
-        raise UsageError("the teacher already samples in one step; nothing left to distil")
+        raise UsageError(f"the teacher's {part} model already samples in one step; nothing "
+                         "left to distil")
+    if part == "jet":
+        return make_student(teacher, train_part="jet", jet_steps=steps, jet_sampler="euler",
+                            jet_schedule=STUDENT_SCHEDULE)
     return make_student(teacher, net, steps=steps, sampler="euler", schedule=STUDENT_SCHEDULE)
 
 
-def progressive_loss(teacher: JetModel, sampler: str | None = None):
-    """loss_fn(student, batch, generator) for Trainer: (particle loss, zero jet loss).
+def _part_inputs(model: JetModel, part: str, batch, gen: torch.Generator):
+    """(clean x, mask, cond) of the batch for ``part``, in its model space."""
+    x, mask, cond, jet, jet_type = batch
+    if part == "particle":
+        return x, mask, cond
+    dequant = torch.rand(jet.shape[0], generator=gen).to(jet.device)
+    z = model.standardiser.jets_to_model(jet, dequant)[:, None, :]
+    ones = torch.ones(z.shape[0], 1, dtype=torch.bool, device=z.device)
+    return z, ones, model.class_onehot(jet_type)
 
-    ``sampler``: how the teacher takes its steps (default: teacher_step_sampler)."""
+
+def progressive_loss(teacher: JetModel, sampler: str | None = None, substeps: int = 2,
+                     part: str = "particle"):
+    """loss_fn(student, batch, generator) for Trainer: (particle loss, jet loss), the one
+    of the part not distilled being zero.
+
+    ``sampler``: how the teacher takes its steps (default: teacher_step_sampler).
+    ``substeps``: teacher steps per student step; 2 halves the step count, 1 (compression)
+    keeps it and only moves the teacher's steps into the student's network.
+    ``part``: "particle" or "jet" (the jet-level model of (pT, η, mass, n))."""
     cfg = teacher.config
-    n_student = cfg.steps // 2
+    n_student = recipe(teacher, part)[1] // substeps
     # The student's n-step grid is every other level of this one (karras_student nests).
-    grid = get_sigmas(STUDENT_SCHEDULE, 2 * n_student, cfg.sigma_min, cfg.sigma_max,
+    grid = get_sigmas(STUDENT_SCHEDULE, substeps * n_student, cfg.sigma_min, cfg.sigma_max,
                       rho=cfg.rho)
-    teacher_sampler = get_sampler(teacher_step_sampler(teacher, sampler))
+    teacher_sampler = get_sampler(teacher_step_sampler(teacher, sampler, part))
+    teacher_net = getattr(teacher, part)
 
     def loss_fn(student: JetModel, batch, gen: torch.Generator):
-        x0, mask, cond, _, _ = batch
+        x0, mask, cond = _part_inputs(teacher, part, batch, gen)
         i = int(torch.randint(n_student, (1,), generator=gen))
-        s0, s1, s2 = (float(grid[2 * i + k]) for k in range(3))
+        levels = [float(grid[substeps * i + k]) for k in range(substeps + 1)]
+        s0 = levels[0]
         noise = torch.randn(x0.shape, generator=gen).to(x0.device)
         x = (x0 + s0 * noise) * mask[..., None]
         with torch.no_grad():
-            mid = one_step(teacher_sampler, teacher.particle, x, s0, s1, mask, cond)
-            end = one_step(teacher_sampler, teacher.particle, mid, s1, s2, mask, cond)
-            ratio = s2 / s0
+            end = x
+            for s_from, s_to in itertools.pairwise(levels):
+                end = one_step(teacher_sampler, teacher_net, end, s_from, s_to, mask, cond)
+            ratio = levels[-1] / s0
             target = (end - ratio * x) / (1 - ratio)
         sigma = x0.new_full((x0.shape[0],), s0)
-        pred = student.particle(x, sigma, mask, cond)
+        student_net = getattr(student, part)
+        pred = student_net(x, sigma, mask, cond)
         # EDM weighting, capped: at small σ the x0-space error is what the metrics see.
-        weight = student.particle.loss_weight(sigma).clamp(max=1e4)
-        return weight * masked_mse(pred, target, mask), x0.new_zeros(x0.shape[0])
+        weight = student_net.loss_weight(sigma).clamp(max=1e4)
+        loss, zero = weight * masked_mse(pred, target, mask), x0.new_zeros(x0.shape[0])
+        return (loss, zero) if part == "particle" else (zero, loss)
 
     return loss_fn

@@ -6,17 +6,41 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import torch
+
 from ..config import NetConfig, RunConfig, TrainConfig
 from ..diffusion.samplers import get_sampler
 from ..errors import JetgenError, UsageError
 from ..models.checkpoint import load_model, read_metadata
+from ..precision import check_precision
 from ..registry import catalogue, resolve_model
 from ..sample import resolve_device
 from ..train import EMA_FILE, Trainer, load_splits
 from .consistency import ConsistencyObjective, consistency_student
-from .progressive import check_factor, progressive_loss, progressive_student
+from .progressive import (
+    PARTS,
+    check_compress,
+    check_factor,
+    compressed_student,
+    progressive_loss,
+    progressive_student,
+    recipe,
+)
 
-METHODS = ("progressive", "consistency")
+METHODS = ("progressive", "consistency", "compress")
+
+
+def with_precision(loss_fn: Callable, device: torch.device, precision: str) -> Callable:
+    """``loss_fn`` with its forward passes autocast to bf16 (losses returned in fp32)."""
+    if precision == "fp32":
+        return loss_fn
+
+    def autocast_loss(student, batch, gen):
+        with torch.autocast(device.type, dtype=torch.bfloat16):
+            particle, jet = loss_fn(student, batch, gen)
+        return particle.float(), jet.float()
+
+    return autocast_loss
 
 
 def default_teacher(runs_dir: Path = Path("runs")) -> Path:
@@ -44,22 +68,37 @@ def distill(output: Path, *, method: str = "progressive", factor: int = 2, steps
             teacher: str | None = None, data: list[Path] | None = None,
             train: TrainConfig | None = None, student_net: NetConfig | None = None,
             teacher_steps: int | None = None, teacher_sampler: str | None = None,
-            device: str = "cpu",
+            device: str = "cpu", precision: str = "fp32", part: str = "particle",
             on_step: Callable[[dict], None] | None = None,
             on_round: Callable[[int, int], None] | None = None) -> Path:
     """Distil ``teacher``; returns the final student's weights file (in ``output``).
 
     ``student_net``: a particle network for the (first) student other than the teacher's,
     trained from scratch against the teacher — the way to a student cheaper than its teacher.
-    ``teacher_steps``: the teacher's step count to start from (default: its own), e.g. 16
+    ``teacher_steps``: the teacher's step count (of the part distilled) to start from
+    (default: its own), e.g. 16
     so that four progressive rounds reach one step.
     ``teacher_sampler``: how the first round's teacher takes its steps (default: its own
     sampler, Heun in place of a multistep solver); later rounds' teachers are Euler students.
+    ``method="compress"``: one round that keeps the teacher's step count and trains
+    ``student_net`` (required) to reproduce each teacher step.
+    ``part="jet"``: progressive rounds on the jet-level model of (pT, η, mass, n) instead,
+    the particle model kept as is (``factor`` then divides the teacher's jet-level steps).
+    ``precision``: "bf16" autocasts teacher and student forward passes (jetgen.precision);
+    a student that will sample in bf16 then also trains the way it runs.
     """
     if method not in METHODS:
         from ..errors import nearest
 
         raise UsageError(f"unknown method {method!r}{nearest(method, METHODS)}")
+    check_precision(precision)
+    if part not in PARTS:
+        from ..errors import nearest
+
+        raise UsageError(f"unknown part {part!r}{nearest(part, PARTS)}")
+    if part == "jet" and method != "progressive":
+        raise UsageError("--part jet distils the jet-level model progressively; it takes no "
+                         f"--method {method}")
     teacher_path = resolve_model(teacher)[0] if teacher else default_teacher()
     dev = resolve_device(device)
     model, meta = load_model(teacher_path, dev)
@@ -68,7 +107,12 @@ def distill(output: Path, *, method: str = "progressive", factor: int = 2, steps
     if teacher_steps is not None:
         if teacher_steps < 1:
             raise UsageError(f"--teacher-steps must be at least 1, got {teacher_steps}")
-        model.config.steps = teacher_steps
+        if part == "jet":
+            model.config.jet_steps = teacher_steps
+        else:
+            model.config.steps = teacher_steps
+    if method == "compress":
+        check_compress(model, student_net)  # before reading any data
     if teacher_sampler is not None:
         get_sampler(teacher_sampler)  # a misspelt name fails before any data is read
     if data is None:
@@ -84,14 +128,33 @@ def distill(output: Path, *, method: str = "progressive", factor: int = 2, steps
                "reference": meta.get("reference")}
     output = Path(output)
     model.requires_grad_(False)
+    if method == "compress":
+        student = compressed_student(model, student_net)
+        student.config.precision = precision
+        info = {**lineage, "distillation": {"method": "compress", "stage": 1,
+                                            "steps": student.config.steps,
+                                            "precision": precision}}
+        loss = with_precision(progressive_loss(model, teacher_sampler, substeps=1), dev,
+                              precision)
+        trainer = Trainer(student, RunConfig(student.config, train_cfg), output, train_jets,
+                          val_jets, dev, info, loss_fn=loss)
+        trainer.resume()
+        trainer.fit(train_cfg.total_steps, on_step=on_step)
+        return output / EMA_FILE
     if method == "progressive":
-        rounds = check_factor(factor, model.config.steps)
+        rounds = check_factor(factor, recipe(model, part)[1])
+        prefix = "jet-" if part == "jet" else ""
         for r in range(rounds):
-            student = progressive_student(model, student_net if r == 0 else None)
-            run_dir = output / f"round{r + 1}-{student.config.steps}steps"
+            student = progressive_student(model, student_net if r == 0 else None, part)
+            if part == "particle":
+                student.config.precision = precision
+            steps_now = recipe(student, part)[1]
+            run_dir = output / f"{prefix}round{r + 1}-{steps_now}steps"
             info = {**lineage, "distillation": {"method": "progressive", "stage": r + 1,
-                                                "rounds": rounds, "steps": student.config.steps}}
-            loss = progressive_loss(model, teacher_sampler if r == 0 else None)
+                                                "rounds": rounds, "steps": steps_now,
+                                                "part": part, "precision": precision}}
+            loss = progressive_loss(model, teacher_sampler if r == 0 else None, part=part)
+            loss = with_precision(loss, dev, precision)
             trainer = Trainer(student, RunConfig(student.config, train_cfg), run_dir,
                               train_jets, val_jets, dev, info, loss_fn=loss)
             if on_round is not None:
@@ -104,10 +167,13 @@ def distill(output: Path, *, method: str = "progressive", factor: int = 2, steps
     if steps < 1:
         raise UsageError(f"--steps must be at least 1, got {steps}")
     student = consistency_student(model, steps, student_net)
+    student.config.precision = precision
     objective = ConsistencyObjective(model, student)
-    info = {**lineage, "distillation": {"method": "consistency", "stage": 1, "steps": steps}}
+    info = {**lineage, "distillation": {"method": "consistency", "stage": 1, "steps": steps,
+                                        "precision": precision}}
     trainer = Trainer(student, RunConfig(student.config, train_cfg), output, train_jets,
-                      val_jets, dev, info, loss_fn=objective, after_step=objective.update_target)
+                      val_jets, dev, info, loss_fn=with_precision(objective, dev, precision),
+                      after_step=objective.update_target)
     if trainer.resume():
         objective.target.load_state_dict(trainer.model.state_dict())
     trainer.fit(train_cfg.total_steps, on_step=on_step)
