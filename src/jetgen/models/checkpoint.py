@@ -94,13 +94,16 @@ def _check_safetensors(path: Path) -> Path:
     if not path.exists():
         raise JetgenError(f"{path}: no such model file")
     with open(path, "rb") as f:
-        head = f.read(8)
-    if any(head.startswith(m) for m in _PICKLE_MAGIC):
+        head = f.read(9)
+    # A safetensors file opens with its JSON header's length (8 bytes, little-endian) and
+    # then "{"; the length's first byte alone can equal a pickle's 0x80.
+    is_safetensors = len(head) == 9 and head[8:] == b"{"
+    if not is_safetensors and any(head.startswith(m) for m in _PICKLE_MAGIC):
         raise JetgenError(f"{path}: looks like a pickle/torch.save file; jetgen only loads "
                           "safetensors and never unpickles")
     if len(head) < 8:
         raise JetgenError(f"{path}: truncated model file")
-    header_len = int.from_bytes(head, "little")
+    header_len = int.from_bytes(head[:8], "little")
     if header_len <= 0 or header_len > min(path.stat().st_size, 100_000_000):
         raise JetgenError(f"{path}: not a safetensors file (bad header)")
     return path
