@@ -8,9 +8,10 @@ back to every particle; there is no particle-particle attention, so 150 particle
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
-from .layers import Context, masked_mean
+from .layers import Context
 
 
 class EPiCLayer(nn.Module):
@@ -25,12 +26,19 @@ class EPiCLayer(nn.Module):
         )
         self.norm = nn.LayerNorm(dim)
 
-    def forward(self, h, g, ctx, mask, n_scale):
-        weight = mask.to(h.dtype)[..., None]
-        pooled_sum = (h * weight).sum(1) / n_scale
-        g = g + self.to_global(torch.cat([masked_mean(h, mask), pooled_sum, g, ctx], -1))
-        local_in = torch.cat([self.norm(h), g[:, None, :].expand(-1, h.shape[1], -1)], -1)
-        return (h + self.to_local(local_in)) * weight, g
+    def forward(self, h, g, weight, count, ctx, n_scale):
+        # Padded particles are never zeroed in between: they only ever reach real particles
+        # through this pooling, which one matrix product over the mask does (cheaper on a
+        # CPU than masking, multiplying and summing element by element).
+        total = torch.bmm(weight, h)[:, 0]
+        g = g + self.to_global(torch.cat([total / count, total / n_scale, g, ctx], -1))
+        # The first local layer on [norm(h), g] split in two, so g (one per jet) is not
+        # copied to every particle and multiplied there.
+        first, act, second = self.to_local
+        d = h.shape[-1]
+        y = (F.linear(self.norm(h), first.weight[:, :d])
+             + F.linear(g, first.weight[:, d:], first.bias)[:, None, :])
+        return h + second(act(y)), g
 
 
 class EPiCNet(nn.Module):
@@ -47,8 +55,10 @@ class EPiCNet(nn.Module):
     def forward(self, x: torch.Tensor, c_noise: torch.Tensor, mask: torch.Tensor,
                 cond: torch.Tensor | None) -> torch.Tensor:
         ctx = self.context(c_noise, cond)
-        h = self.embed(x) * mask[..., None]
+        h = self.embed(x)
         g = self.global_in(ctx)
+        weight = mask[:, None, :].to(h.dtype)
+        count = mask.sum(1, keepdim=True).clamp_min(1).to(h.dtype)
         for layer in self.layers:
-            h, g = layer(h, g, ctx, mask, float(self.n_max))
+            h, g = layer(h, g, weight, count, ctx, float(self.n_max))
         return self.out(h) * mask[..., None]

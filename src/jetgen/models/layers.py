@@ -37,7 +37,3 @@ class Context(nn.Module):
             parts.append(cond)
         return self.mlp(torch.cat(parts, -1))
 
-
-def masked_mean(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    weight = mask.to(x.dtype)[..., None]
-    return (x * weight).sum(1) / weight.sum(1).clamp_min(1.0)
