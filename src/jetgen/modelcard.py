@@ -70,11 +70,14 @@ def build_card(weights: Path, name: str, *, role: str, summary: str,
              f"{n_particle:,} parameters; parameterisation: {cfg.parameterization}",
              f"- jet-level model (pT, η, mass, n | class): residual MLP, {n_jet:,} parameters, "
              f"sampled with {cfg.jet_sampler} × {cfg.jet_steps} steps ({cfg.jet_schedule})",
-             f"- default sampling: {cfg.sampler}, {cfg.steps} steps, {cfg.schedule} σ schedule",
+             f"- default sampling: {cfg.sampler}, {cfg.steps} steps, {cfg.schedule} σ schedule"
+             + ("; particle network in bf16 where the hardware runs it natively (`--precision "
+                "auto`, the default), else fp32" if cfg.precision == "bf16" else ""),
              "- conditioning: class one-hot and the jet's (pT, η, mass, n)"]
     if meta.get("distillation"):
         d = meta["distillation"]
-        lines.append(f"- distilled by {d['method']} (stage {d.get('stage')}) from "
+        part = " of the jet-level model" if d.get("part") == "jet" else ""
+        lines.append(f"- distilled by {d['method']} (stage {d.get('stage')}{part}) from "
                      f"{Path(str(meta.get('teacher'))).name}")
     lines += ["", "## Training data", "",
               f"- files: {', '.join(Path(p).name for p in meta.get('training_data', []))} "
@@ -83,7 +86,8 @@ def build_card(weights: Path, name: str, *, role: str, summary: str,
               *recipe_lines(),
               "", "## Training", ""]
     if run:
-        lines.append(f"- optimiser steps: {meta.get('train_step')}; batch {run.get('batch_size')} "
+        stage = "last stage's optimiser steps" if meta.get("distillation") else "optimiser steps"
+        lines.append(f"- {stage}: {meta.get('train_step')}; batch {run.get('batch_size')} "
                      f"jets; AdamW lr {run.get('lr')} (warm-up {run.get('warmup_steps')}, "
                      f"cosine to step {run.get('total_steps')}); EMA {run.get('ema_decay')}")
     for key, value in (training or {}).items():
