@@ -182,6 +182,8 @@ def report(results: list[dict], settings: dict, out: Path) -> None:
     console.print(table)
     units = {k: results[0]["metrics"][k].get("scale") for k in METRICS
              if k in results[0]["metrics"]}
+    if settings.get("jet_level_note"):
+        console.print(f"jet level: {settings['jet_level_note']}")
     console.print("units of bracketed values: " + ", ".join(
         f"{k.upper()} ×{v:g}" for k, v in units.items() if v))
     plot(results, out.with_suffix(".png"))
