@@ -88,7 +88,11 @@ def test_jet_level_round_halves_its_steps_and_keeps_the_particle_model(
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"part": "jets"}, r"unknown part 'jets'.*jet"),
     ({"part": "jet", "method": "consistency"}, "progressively"),
+    ({"method": "consistency", "steps": 0}, "--steps must be at least 1"),
+    ({"part": "jet", "factor": 64}, "divisible"),  # the teacher's jet level takes 32 steps
 ])
-def test_bad_part_is_refused(distill_teacher, tmp_path, kwargs, message):
+def test_bad_arguments_are_refused_before_any_data_is_read(distill_teacher, tmp_path, kwargs,
+                                                           message):
     with pytest.raises(UsageError, match=message):
-        distill(tmp_path / "x", teacher=str(distill_teacher), train=_quick(2), **kwargs)
+        distill(tmp_path / "x", teacher=str(distill_teacher), train=_quick(2),
+                data=[tmp_path / "never-read.h5"], **kwargs)

@@ -4,14 +4,17 @@ consistency distillation, each a Trainer run with its own loss."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
 from ..config import NetConfig, RunConfig, TrainConfig
 from ..diffusion.samplers import get_sampler
-from ..errors import JetgenError, UsageError
+from ..errors import JetgenError, UsageError, nearest
+from ..jets import Jets
 from ..models.checkpoint import load_model, read_metadata
+from ..models.jetmodel import JetModel
 from ..precision import check_precision
 from ..registry import catalogue, resolve_model
 from ..sample import resolve_device
@@ -64,6 +67,28 @@ def default_teacher(runs_dir: Path = Path("runs")) -> Path:
     raise JetgenError("no teacher found: pass --teacher PATH (train one with `jetgen train`)")
 
 
+@dataclass
+class Job:
+    """What every method needs: the frozen teacher, the data, and how to train."""
+
+    teacher: JetModel
+    lineage: dict
+    train_cfg: TrainConfig
+    train_jets: Jets
+    val_jets: Jets
+    device: torch.device
+    precision: str
+    on_step: Callable[[dict], None] | None
+
+    def trainer(self, student: JetModel, run_dir: Path, distillation: dict, loss_fn: Callable,
+                after_step: Callable | None = None) -> Trainer:
+        info = {**self.lineage, "distillation": {**distillation, "precision": self.precision}}
+        return Trainer(student, RunConfig(student.config, self.train_cfg), run_dir,
+                       self.train_jets, self.val_jets, self.device, info,
+                       loss_fn=with_precision(loss_fn, self.device, self.precision),
+                       after_step=after_step)
+
+
 def distill(output: Path, *, method: str = "progressive", factor: int = 2, steps: int = 1,
             teacher: str | None = None, data: list[Path] | None = None,
             train: TrainConfig | None = None, student_net: NetConfig | None = None,
@@ -76,8 +101,7 @@ def distill(output: Path, *, method: str = "progressive", factor: int = 2, steps
     ``student_net``: a particle network for the (first) student other than the teacher's,
     trained from scratch against the teacher — the way to a student cheaper than its teacher.
     ``teacher_steps``: the teacher's step count (of the part distilled) to start from
-    (default: its own), e.g. 16
-    so that four progressive rounds reach one step.
+    (default: its own), e.g. 16 so that four progressive rounds reach one step.
     ``teacher_sampler``: how the first round's teacher takes its steps (default: its own
     sampler, Heun in place of a multistep solver); later rounds' teachers are Euler students.
     ``method="compress"``: one round that keeps the teacher's step count and trains
@@ -87,18 +111,7 @@ def distill(output: Path, *, method: str = "progressive", factor: int = 2, steps
     ``precision``: "bf16" autocasts teacher and student forward passes (jetgen.precision);
     a student that will sample in bf16 then also trains the way it runs.
     """
-    if method not in METHODS:
-        from ..errors import nearest
-
-        raise UsageError(f"unknown method {method!r}{nearest(method, METHODS)}")
-    check_precision(precision)
-    if part not in PARTS:
-        from ..errors import nearest
-
-        raise UsageError(f"unknown part {part!r}{nearest(part, PARTS)}")
-    if part == "jet" and method != "progressive":
-        raise UsageError("--part jet distils the jet-level model progressively; it takes no "
-                         f"--method {method}")
+    _check_choices(method, part, precision, steps, teacher_sampler)
     teacher_path = resolve_model(teacher)[0] if teacher else default_teacher()
     dev = resolve_device(device)
     model, meta = load_model(teacher_path, dev)
@@ -113,8 +126,41 @@ def distill(output: Path, *, method: str = "progressive", factor: int = 2, steps
             model.config.steps = teacher_steps
     if method == "compress":
         check_compress(model, student_net)  # before reading any data
+    if method == "progressive":
+        check_factor(factor, recipe(model, part)[1])
+    data = _training_data(data, meta, teacher_path)
+    train_jets, val_jets = load_splits(data, model.config.n_particles, model.config.classes)
+    lineage = {"teacher": str(teacher_path), "training_data": [str(p) for p in data],
+               "reference": meta.get("reference")}
+    job = Job(model.requires_grad_(False), lineage,
+              train or TrainConfig(lr=1e-4, warmup_steps=100, total_steps=2000),
+              train_jets, val_jets, dev, precision, on_step)
+    output = Path(output)
+    if method == "compress":
+        return _compress(job, output, student_net, teacher_sampler)
+    if method == "progressive":
+        return _progressive(job, output, factor, part, student_net, teacher_sampler, on_round)
+    return _consistency(job, output, steps, student_net)
+
+
+def _check_choices(method: str, part: str, precision: str, steps: int,
+                   teacher_sampler: str | None) -> None:
+    """Refuse bad arguments before any file is read."""
+    if method not in METHODS:
+        raise UsageError(f"unknown method {method!r}{nearest(method, METHODS)}")
+    check_precision(precision)
+    if part not in PARTS:
+        raise UsageError(f"unknown part {part!r}{nearest(part, PARTS)}")
+    if part == "jet" and method != "progressive":
+        raise UsageError("--part jet distils the jet-level model progressively; it takes no "
+                         f"--method {method}")
+    if method == "consistency" and steps < 1:
+        raise UsageError(f"--steps must be at least 1, got {steps}")
     if teacher_sampler is not None:
         get_sampler(teacher_sampler)  # a misspelt name fails before any data is read
+
+
+def _training_data(data: list[Path] | None, meta: dict, teacher_path: Path) -> list[Path]:
     if data is None:
         data = [Path(p) for p in meta.get("training_data") or []]
         if not data:
@@ -122,60 +168,54 @@ def distill(output: Path, *, method: str = "progressive", factor: int = 2, steps
     missing = [str(p) for p in data if not Path(p).exists()]
     if missing:
         raise JetgenError(f"training data not found: {', '.join(missing)}; pass --data")
-    train_cfg = train or TrainConfig(lr=1e-4, warmup_steps=100, total_steps=2000)
-    train_jets, val_jets = load_splits(data, model.config.n_particles, model.config.classes)
-    lineage = {"teacher": str(teacher_path), "training_data": [str(p) for p in data],
-               "reference": meta.get("reference")}
-    output = Path(output)
-    model.requires_grad_(False)
-    if method == "compress":
-        student = compressed_student(model, student_net)
-        student.config.precision = precision
-        info = {**lineage, "distillation": {"method": "compress", "stage": 1,
-                                            "steps": student.config.steps,
-                                            "precision": precision}}
-        loss = with_precision(progressive_loss(model, teacher_sampler, substeps=1), dev,
-                              precision)
-        trainer = Trainer(student, RunConfig(student.config, train_cfg), output, train_jets,
-                          val_jets, dev, info, loss_fn=loss)
-        trainer.resume()
-        trainer.fit(train_cfg.total_steps, on_step=on_step)
-        return output / EMA_FILE
-    if method == "progressive":
-        rounds = check_factor(factor, recipe(model, part)[1])
-        prefix = "jet-" if part == "jet" else ""
-        for r in range(rounds):
-            student = progressive_student(model, student_net if r == 0 else None, part)
-            if part == "particle":
-                student.config.precision = precision
-            steps_now = recipe(student, part)[1]
-            run_dir = output / f"{prefix}round{r + 1}-{steps_now}steps"
-            info = {**lineage, "distillation": {"method": "progressive", "stage": r + 1,
-                                                "rounds": rounds, "steps": steps_now,
-                                                "part": part, "precision": precision}}
-            loss = progressive_loss(model, teacher_sampler if r == 0 else None, part=part)
-            loss = with_precision(loss, dev, precision)
-            trainer = Trainer(student, RunConfig(student.config, train_cfg), run_dir,
-                              train_jets, val_jets, dev, info, loss_fn=loss)
-            if on_round is not None:
-                on_round(r + 1, rounds)
-            trainer.resume()
-            trainer.fit(train_cfg.total_steps, on_step=on_step)
-            model = trainer.ema.requires_grad_(False)
-            lineage["teacher"] = str(run_dir / EMA_FILE)
-        return run_dir / EMA_FILE
-    if steps < 1:
-        raise UsageError(f"--steps must be at least 1, got {steps}")
-    student = consistency_student(model, steps, student_net)
-    student.config.precision = precision
-    objective = ConsistencyObjective(model, student)
-    info = {**lineage, "distillation": {"method": "consistency", "stage": 1, "steps": steps,
-                                        "precision": precision}}
-    trainer = Trainer(student, RunConfig(student.config, train_cfg), output, train_jets,
-                      val_jets, dev, info, loss_fn=with_precision(objective, dev, precision),
-                      after_step=objective.update_target)
-    if trainer.resume():
-        objective.target.load_state_dict(trainer.model.state_dict())
-    trainer.fit(train_cfg.total_steps, on_step=on_step)
+    return data
+
+
+def _compress(job: Job, output: Path, student_net: NetConfig | None,
+              teacher_sampler: str | None) -> Path:
+    student = compressed_student(job.teacher, student_net)
+    student.config.precision = job.precision
+    trainer = job.trainer(student, output, {"method": "compress", "stage": 1,
+                                            "steps": student.config.steps},
+                          progressive_loss(job.teacher, teacher_sampler, substeps=1))
+    trainer.resume()
+    trainer.fit(job.train_cfg.total_steps, on_step=job.on_step)
     return output / EMA_FILE
 
+
+def _progressive(job: Job, output: Path, factor: int, part: str,
+                 student_net: NetConfig | None, teacher_sampler: str | None,
+                 on_round: Callable[[int, int], None] | None) -> Path:
+    model = job.teacher
+    rounds = check_factor(factor, recipe(model, part)[1])
+    prefix = "jet-" if part == "jet" else ""
+    for r in range(rounds):
+        student = progressive_student(model, student_net if r == 0 else None, part)
+        if part == "particle":
+            student.config.precision = job.precision
+        steps_now = recipe(student, part)[1]
+        run_dir = output / f"{prefix}round{r + 1}-{steps_now}steps"
+        loss = progressive_loss(model, teacher_sampler if r == 0 else None, part=part)
+        trainer = job.trainer(student, run_dir, {"method": "progressive", "stage": r + 1,
+                                                 "rounds": rounds, "steps": steps_now,
+                                                 "part": part}, loss)
+        if on_round is not None:
+            on_round(r + 1, rounds)
+        trainer.resume()
+        trainer.fit(job.train_cfg.total_steps, on_step=job.on_step)
+        model = trainer.ema.requires_grad_(False)
+        job.lineage["teacher"] = str(run_dir / EMA_FILE)
+    return run_dir / EMA_FILE
+
+
+def _consistency(job: Job, output: Path, steps: int, student_net: NetConfig | None) -> Path:
+    student = consistency_student(job.teacher, steps, student_net)
+    student.config.precision = job.precision
+    objective = ConsistencyObjective(job.teacher, student)
+    trainer = job.trainer(student, output, {"method": "consistency", "stage": 1,
+                                            "steps": steps}, objective,
+                          after_step=objective.update_target)
+    if trainer.resume():
+        objective.target.load_state_dict(trainer.model.state_dict())
+    trainer.fit(job.train_cfg.total_steps, on_step=job.on_step)
+    return output / EMA_FILE
