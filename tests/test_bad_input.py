@@ -246,6 +246,10 @@ CASES = [
     Case("distill compress without a student network", lambda w, s, m: [
         "distill", "--method", "compress", "--teacher", str(s["model"]), "--data",
         str(s["data"]), "-o", str(w / "student"), "--device", "cpu"], "--student-config", 2),
+    Case("train --part jet without --init-from", lambda w, s, m: [
+        *train(s, s["data"], w / "run"), "--part", "jet"], "pass --init-from MODEL", 2),
+    Case("train unknown --part", lambda w, s, m: [
+        *train(s, s["data"], w / "run"), "--part", "jets"], "did you mean 'jet'", 2),
     Case("distill unknown --part", lambda w, s, m: [
         "distill", "--part", "jets", "--teacher", str(s["model"]), "--data", str(s["data"]),
         "-o", str(w / "student"), "--device", "cpu"], "did you mean 'jet'", 2),

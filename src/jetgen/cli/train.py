@@ -10,6 +10,7 @@ from pathlib import Path
 
 import typer
 
+TRAIN_PARTS = ("all", "jet")
 EXAMPLE = "Example: jetgen train --data data/t30.h5 --data data/g30.h5 -o runs/teacher --steps 2000"
 
 
@@ -32,15 +33,28 @@ def train(
                                 "--nproc-per-node N -m jetgen train."),
     precision: str = typer.Option("fp32", "--precision", help="fp32, or bf16 (autocast)."),
     compile_: bool = typer.Option(False, "--compile", help="torch.compile the network."),
+    part: str = typer.Option("all", "--part", help="all, or jet: a new jet-level model "
+                             "(\\[model.jet_net], \\[train] of --config) beside the particle "
+                             "model of --init-from (any teacher or student), kept as is."),
 ) -> None:
-    """Train a teacher (EMA weights in OUTPUT/ema.safetensors, log in OUTPUT/metrics.jsonl)."""
+    """Train a teacher (EMA weights in OUTPUT/ema.safetensors, log in OUTPUT/metrics.jsonl).
+
+    Retrain the jet-level model of a shipped student: jetgen train --part jet
+    --init-from jetnet30-epic1 --config configs/jet-level.toml --data data/t30.h5 -o runs/jl
+    """
     from ..config import dumps_toml, load_run_config, to_dict
     from ..data.splits import FRACTIONS
-    from ..errors import JetgenError
+    from ..errors import JetgenError, UsageError, nearest
     from ..io import count_jets
+    from ..jetlevel import train_jet_level
     from ..train import train_from_files
     from .progress import step_progress
 
+    if part not in TRAIN_PARTS:
+        raise UsageError(f"unknown --part {part!r}{nearest(part, TRAIN_PARTS)}")
+    if part == "jet" and (devices > 1 or precision != "fp32" or compile_):
+        raise UsageError("--part jet trains a small MLP on one process in fp32; drop "
+                         "--devices, --precision and --compile")
     run = load_run_config(config)
     if steps is not None:
         run.train.total_steps = steps
@@ -73,10 +87,15 @@ def train(
         contextlib.nullcontext(None))
     try:
         with progress as update:
-            last = train_from_files(data, output, run, resume=resume, device=device,
-                                    on_step=update, should_stop=lambda: stop["flag"],
-                                    precision=precision, compile=compile_,
-                                    init_from=init_from)
+            if part == "jet":
+                last = train_jet_level(data, output, run, init_from=init_from, resume=resume,
+                                       device=device, on_step=update,
+                                       should_stop=lambda: stop["flag"])
+            else:
+                last = train_from_files(data, output, run, resume=resume, device=device,
+                                        on_step=update, should_stop=lambda: stop["flag"],
+                                        precision=precision, compile=compile_,
+                                        init_from=init_from)
     except JetgenError as err:
         if rank:  # every rank meets the same error; rank 0 reports it
             sys.exit(err.exit_code)

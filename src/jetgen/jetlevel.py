@@ -1,0 +1,106 @@
+"""Retrain the jet-level model of (pT, η, mass, n | class) beside an existing particle model.
+
+The jet-level model is tiny (an MLP over four numbers) but sets the jet mass every analysis
+cuts on; trained jointly with the particle model it gets only that run's steps, batch and
+noise levels. Trained on its own it costs minutes, and the particle model (a teacher or any
+distilled student) is kept bit for bit.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+
+from .config import ModelConfig, RunConfig, from_dict
+from .diffusion.losses import edm_loss, sample_training_sigmas
+from .errors import JetgenError, UsageError
+from .models.jetmodel import JetModel
+from .train import EMA_FILE, STATE_FILE, Trainer, jet_range, load_splits
+
+#: What a retrained jet-level model takes from the run's config; the rest (particle
+#: network, preprocessing, particle sampling recipe) stays the starting model's.
+JET_FIELDS = ("jet_net", "jet_sampler", "jet_steps", "jet_schedule")
+
+
+def jet_level_loss(cfg) -> Callable:
+    """loss_fn(model, batch, generator) for Trainer: (zero particle loss, jet-level loss),
+    with σ drawn from the run's (p_mean, p_std)."""
+
+    def loss_fn(model: JetModel, batch, gen: torch.Generator):
+        jet, jet_type = batch[3], batch[4]
+        b = jet.shape[0]
+        dequant = torch.rand(b, generator=gen).to(jet.device)
+        z = model.standardiser.jets_to_model(jet, dequant)[:, None, :]
+        sigma = sample_training_sigmas(b, cfg.p_mean, cfg.p_std, generator=gen,
+                                       device=jet.device)
+        noise = torch.randn(z.shape, generator=gen).to(jet.device)
+        ones = torch.ones(b, 1, dtype=torch.bool, device=jet.device)
+        loss = edm_loss(model.jet, z, ones, model.class_onehot(jet_type), sigma, noise)
+        return jet.new_zeros(b), loss
+
+    return loss_fn
+
+
+def _start(init_from: str, run: RunConfig) -> tuple[JetModel, dict]:
+    """The starting model with a fresh jet-level model shaped by ``run``, and its records."""
+    from .models.checkpoint import load_model
+    from .registry import resolve_model, sha256_file
+
+    path = resolve_model(init_from)[0]
+    start, meta = load_model(path)
+    config = copy.deepcopy(start.config)
+    for name in JET_FIELDS:
+        setattr(config, name, copy.deepcopy(getattr(run.model, name)))
+    model = JetModel(config, start.standardiser)
+    particle = {k: v for k, v in start.state_dict().items() if k.startswith("particle.")}
+    model.load_state_dict(particle, strict=False)
+    lineage = {k: meta[k] for k in ("teacher", "distillation", "compressed_from") if k in meta}
+    lineage["particle_model_from"] = {"path": str(path), "sha256": sha256_file(path)}
+    return model, lineage
+
+
+def train_jet_level(data: list[Path], run_dir: Path, run: RunConfig, *, init_from: str | None,
+                    resume: bool = False, device: str = "cpu",
+                    on_step: Callable[[dict], None] | None = None,
+                    should_stop: Callable[[], bool] | None = None) -> dict:
+    """Train a new jet-level model (``run.model.jet_net``, ``run.train``) for the particle
+    model of ``init_from``; returns the last log record. Weights land in
+    ``run_dir/ema.safetensors`` with the particle model unchanged."""
+    from .models.checkpoint import read_metadata
+    from .models.preprocessing import Standardiser
+    from .sample import resolve_device
+
+    run_dir = Path(run_dir)
+    state_exists = (run_dir / STATE_FILE).exists()
+    if state_exists and not resume:
+        raise JetgenError(f"{run_dir}: holds a training run; pass --resume to continue it or "
+                          "choose another -o")
+    torch.manual_seed(run.train.seed)
+    if resume and state_exists:
+        meta = read_metadata(run_dir / EMA_FILE)
+        run.model = from_dict(ModelConfig, meta["config"], "checkpoint config")
+        model = JetModel(run.model, Standardiser(**meta["standardiser"]))
+        lineage = {k: meta[k] for k in ("teacher", "distillation", "compressed_from",
+                                        "particle_model_from") if k in meta}
+    elif init_from is None:
+        raise UsageError("--part jet trains a new jet-level model beside an existing particle "
+                         "model: pass --init-from MODEL")
+    else:
+        model, lineage = _start(init_from, run)
+        run.model = model.config
+    train, val = load_splits(data, run.model.n_particles, run.model.classes)
+    model.particle.requires_grad_(False)
+    provenance = {**lineage, "trained_part": "jet",
+                  "training_data": [str(p) for p in data],
+                  "reference": {"path": str(data[0]) if len(data) == 1 else [str(p) for p in data],
+                                "split": "test"},
+                  "training_jet_range": jet_range(train)}
+    trainer = Trainer(model, RunConfig(run.model, run.train), run_dir, train, val,
+                      resolve_device(device), provenance, loss_fn=jet_level_loss(run.train))
+    if resume:
+        trainer.resume()
+    return trainer.fit(run.train.total_steps, on_step=on_step, should_stop=should_stop)
+

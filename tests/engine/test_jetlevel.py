@@ -1,0 +1,40 @@
+"""Retraining the jet-level model beside a kept particle model (`jetgen train --part jet`)."""
+
+import torch
+from conftest import tiny_run
+
+from jetgen.generate_jets import sample_jet_kinematics
+from jetgen.jetlevel import train_jet_level
+from jetgen.models.checkpoint import load_model
+from jetgen.train import EMA_FILE, load_splits
+
+
+def test_new_jet_level_model_learns_and_the_particle_model_is_kept(tiny_model, pythia_file,
+                                                                   tmp_path):
+    run = tiny_run(300)
+    run.train.lr, run.train.batch_size = 1e-2, 64
+    run.model.jet_net.dim, run.model.jet_net.depth = 48, 3
+    run.model.jet_sampler, run.model.jet_steps = "dpmpp_2m", 8
+    run.train.p_mean, run.train.p_std = -0.4, 1.4
+    train_jet_level([pythia_file], tmp_path / "jl", run, init_from=str(tiny_model))
+    new, meta = load_model(tmp_path / "jl" / EMA_FILE)
+    old, _ = load_model(tiny_model)
+    assert (new.config.jet_net.dim, new.config.jet_net.depth) == (48, 3)
+    assert (new.config.jet_sampler, new.config.jet_steps) == ("dpmpp_2m", 8)
+    assert new.config.net == old.config.net and new.config.steps == old.config.steps
+    for (name, a), (_, b) in zip(new.particle.state_dict().items(),
+                                 old.particle.state_dict().items(), strict=True):
+        assert torch.equal(a, b), name
+    assert meta["trained_part"] == "jet"
+    assert meta["particle_model_from"]["path"] == str(tiny_model)
+
+    # The class conditioning is learnt: sampled top jets are heavier than gluon jets, by
+    # about as much as in the training data.
+    train = load_splits([pythia_file], 30, new.config.classes)[0]
+    data_gap = (train.jet[train.jet_type == 2, 2].mean() - train.jet[train.jet_type == 0, 2].mean())
+    seeds = torch.arange(400)
+    with torch.no_grad():
+        top = sample_jet_kinematics(new, torch.full((400,), 2), seeds, "dpmpp_2m", 8, "karras")
+        gluon = sample_jet_kinematics(new, torch.full((400,), 0), seeds, "dpmpp_2m", 8, "karras")
+    gap = float(top[:, 2].mean() - gluon[:, 2].mean())
+    assert 0.5 * data_gap < gap < 1.5 * data_gap
