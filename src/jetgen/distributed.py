@@ -82,8 +82,9 @@ def check_options(ctx: DistContext, precision: str, batch_size: int, *, custom_l
                   compile: bool) -> None:
     check_precision(precision)
     if custom_loss and (ctx.active or precision != "fp32" or compile):
-        raise UsageError("several devices, --precision and --compile are for `jetgen train`; "
-                         "distillation runs in one process at fp32")
+        raise UsageError("several devices, --precision and --compile are for `jetgen train`'s "
+                         "diffusion loss; custom losses (distillation, --part jet) run in one "
+                         "process and cast their own forward passes")
     if batch_size < ctx.world_size:
         raise UsageError(f"batch size {batch_size} is smaller than the {ctx.world_size} ranks")
 

@@ -23,6 +23,8 @@ from .train import EMA_FILE, STATE_FILE, Trainer, jet_range, load_splits
 #: What a retrained jet-level model takes from the run's config; the rest (particle
 #: network, preprocessing, particle sampling recipe) stays the starting model's.
 JET_FIELDS = ("jet_net", "jet_sampler", "jet_steps", "jet_schedule")
+#: Records of the particle model's origin, carried into the new weights.
+LINEAGE = ("teacher", "distillation", "compressed_from", "particle_model_from")
 
 
 def jet_level_loss(cfg) -> Callable:
@@ -33,13 +35,11 @@ def jet_level_loss(cfg) -> Callable:
         jet, jet_type = batch[3], batch[4]
         b = jet.shape[0]
         dequant = torch.rand(b, generator=gen).to(jet.device)
-        z = model.standardiser.jets_to_model(jet, dequant)[:, None, :]
+        z, ones, cond = model.jet_level_inputs(jet, jet_type, dequant)
         sigma = sample_training_sigmas(b, cfg.p_mean, cfg.p_std, generator=gen,
                                        device=jet.device)
         noise = torch.randn(z.shape, generator=gen).to(jet.device)
-        ones = torch.ones(b, 1, dtype=torch.bool, device=jet.device)
-        loss = edm_loss(model.jet, z, ones, model.class_onehot(jet_type), sigma, noise)
-        return jet.new_zeros(b), loss
+        return jet.new_zeros(b), edm_loss(model.jet, z, ones, cond, sigma, noise)
 
     return loss_fn
 
@@ -57,7 +57,7 @@ def _start(init_from: str, run: RunConfig) -> tuple[JetModel, dict]:
     model = JetModel(config, start.standardiser)
     particle = {k: v for k, v in start.state_dict().items() if k.startswith("particle.")}
     model.load_state_dict(particle, strict=False)
-    lineage = {k: meta[k] for k in ("teacher", "distillation", "compressed_from") if k in meta}
+    lineage = {k: meta[k] for k in LINEAGE if k in meta}
     lineage["particle_model_from"] = {"path": str(path), "sha256": sha256_file(path)}
     return model, lineage
 
@@ -83,8 +83,7 @@ def train_jet_level(data: list[Path], run_dir: Path, run: RunConfig, *, init_fro
         meta = read_metadata(run_dir / EMA_FILE)
         run.model = from_dict(ModelConfig, meta["config"], "checkpoint config")
         model = JetModel(run.model, Standardiser(**meta["standardiser"]))
-        lineage = {k: meta[k] for k in ("teacher", "distillation", "compressed_from",
-                                        "particle_model_from") if k in meta}
+        lineage = {k: meta[k] for k in LINEAGE if k in meta}
     elif init_from is None:
         raise UsageError("--part jet trains a new jet-level model beside an existing particle "
                          "model: pass --init-from MODEL")

@@ -85,11 +85,9 @@ def batch_losses(model: JetModel, batch, draws) -> tuple[torch.Tensor, torch.Ten
     """(particle loss [B], jet-level loss [B]) of a batch given its random draws."""
     x, mask, cond, jet, jet_type = batch
     sigma, noise, dequant, sigma_j, noise_j = (t.to(x.device) for t in draws)
-    b, device = x.shape[0], x.device
     particle = edm_loss(model.particle, x, mask, cond, sigma, noise * mask[..., None])
-    z = model.standardiser.jets_to_model(jet, dequant)[:, None, :]
-    ones = torch.ones(b, 1, dtype=torch.bool, device=device)
-    jet_loss = edm_loss(model.jet, z, ones, model.class_onehot(jet_type), sigma_j, noise_j)
+    jet_loss = edm_loss(model.jet, *model.jet_level_inputs(jet, jet_type, dequant), sigma_j,
+                        noise_j)
     return particle, jet_loss
 
 

@@ -90,9 +90,7 @@ def _part_inputs(model: JetModel, part: str, batch, gen: torch.Generator):
     if part == "particle":
         return x, mask, cond
     dequant = torch.rand(jet.shape[0], generator=gen).to(jet.device)
-    z = model.standardiser.jets_to_model(jet, dequant)[:, None, :]
-    ones = torch.ones(z.shape[0], 1, dtype=torch.bool, device=z.device)
-    return z, ones, model.class_onehot(jet_type)
+    return model.jet_level_inputs(jet, jet_type, dequant)
 
 
 def progressive_loss(teacher: JetModel, sampler: str | None = None, substeps: int = 2,

@@ -44,6 +44,14 @@ class JetModel(nn.Module):
     def class_onehot(self, jet_type: torch.Tensor) -> torch.Tensor:
         return nn.functional.one_hot(jet_type.long(), len(CLASSES)).float()
 
+    def jet_level_inputs(self, jet: torch.Tensor, jet_type: torch.Tensor,
+                         dequant: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """(x [B, 1, 4], mask [B, 1], cond [B, classes]) of the jet-level model for training:
+        each jet is one "particle" in model space, n dequantised by ``dequant`` ∈ [0, 1)."""
+        z = self.standardiser.jets_to_model(jet, dequant)[:, None, :]
+        ones = torch.ones(z.shape[0], 1, dtype=torch.bool, device=z.device)
+        return z, ones, self.class_onehot(jet_type)
+
     def particle_cond(self, jet_type: torch.Tensor, jet: torch.Tensor) -> torch.Tensor:
         return torch.cat([self.class_onehot(jet_type), self.standardiser.jets_to_model(jet)], -1)
 
