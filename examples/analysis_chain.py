@@ -6,7 +6,7 @@ rebuilds massless constituent 4-vectors (pT = pT_rel·pT_jet, η = η_rel + η_j
 leading reclustered jet beside the jet mass jetgen stored.
 
     python examples/analysis_chain.py --input jets.root
-    python examples/analysis_chain.py --model jetnet30-teacher --jet t --n 1000
+    python examples/analysis_chain.py --model pythia30-teacher --jet t --n 1000
 
 Without --input it first samples --n jets of --jet with --model into --workdir.
 """

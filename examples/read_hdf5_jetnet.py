@@ -8,7 +8,7 @@ steps (class index as the first jet feature, feature selection, 70/15/15 split w
 seed 42) with jetnet's own helpers, on a jetgen file instead of a Zenodo download.
 
     python examples/read_hdf5_jetnet.py --input jets.h5
-    python examples/read_hdf5_jetnet.py --model jetnet30-teacher --jet t,g --n 500
+    python examples/read_hdf5_jetnet.py --model pythia30-teacher --jet t,g --n 500
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 point its reference at the shipped reference sample, write its card from `jetgen eval`
 JSON files (test split), and list it in weights/models.json.
 
-    python scripts/ship.py runs/teacher30/ema.safetensors jetnet30-teacher \\
+    python scripts/ship.py runs/teacher30/ema.safetensors pythia30-teacher \\
         --sampler dpmpp_2m --steps 32 --eval ev/teacher_tg.json ev/teacher_qwz.json \\
         --summary "The conditional 30-particle teacher for g, q, t, W, Z."
 
@@ -21,7 +21,7 @@ from jetgen.modelcard import build_card
 from jetgen.models.checkpoint import load_model, read_metadata, save_model
 from jetgen.registry import ship_model
 
-REFERENCE = "jetnet30-reference.h5"
+REFERENCE = "pythia30-reference.h5"
 
 
 def merged_evaluation(paths: list[str]) -> dict | None:

@@ -250,3 +250,29 @@ def test_bad_registries_are_one_line(reg, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("JETGEN_REGISTRY", str(reg["folder"] / "models.json"))
     assert main(["download", "tiny-remot"]) == 1
     assert "did you mean 'tiny-remote'" in one_error_line(capsys)
+
+
+def test_shipped_models_are_named_for_their_data_and_old_names_still_resolve(capsys):
+    """The shipped models were trained on jetgen's own Pythia sample, not JetNet: their
+    names and `jetgen models` say so, and the former jetnet30-* names resolve to them."""
+    rows = {row["name"]: row for row in list_models()}
+    assert rows and not any(name.startswith("jetnet") for name in rows)
+    for old, new in (("jetnet30-epic1", "pythia30-epic1"), ("jetnet30-pd1", "pythia30-pd1"),
+                     ("jetnet30-teacher", "pythia30-teacher")):
+        assert resolve_model(old) == resolve_model(new)
+        assert old in rows[new]["aliases"]
+        assert "not JetNet" in rows[new]["trained_on"]
+    assert "default" not in rows["pythia30-pd1"]["description"].replace("Formerly the default",
+                                                                        "")
+    main(["models"])
+    assert "not the JetNet dataset" in " ".join(capsys.readouterr().out.split())
+
+
+def test_files_recording_the_former_reference_name_still_find_it():
+    from jetgen.evaluation.inputs import Side, resolve_reference
+
+    side = Side(None, "old.root",  # resolving the reference reads no jets
+                provenance={"reference": {"path": "jetgen:jetnet30-reference.h5",
+                                          "split": "all"}})
+    paths, split = resolve_reference(None, side)
+    assert paths[0].endswith("pythia30-reference.h5") and split == "all"

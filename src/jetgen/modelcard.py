@@ -10,7 +10,7 @@ from .data.pythia import recipe_description
 from .evaluation.metrics import LABELS, UNITS
 from .models.checkpoint import load_model, read_metadata
 
-CARD_METRICS = ("w1m", "w1p", "w1efp", "fpd", "kpd", "fpnd", "w1_tau21", "w1_tau32", "w1_d2")
+CARD_METRICS = ("w1m", "w1p", "w1efp", "fpd", "kpd", "fpnd_ref", "w1_tau21", "w1_tau32", "w1_d2")
 
 
 def _fmt(value: float | None, scale: float) -> str:

@@ -48,6 +48,11 @@ class Catalogue:
     #: Directory of the registry file that listed each model: where shipped weights lie.
     dirs: dict[str, Path] = field(default_factory=dict)
     default: str | None = None
+    #: Former names (``aliases`` of an entry) → current name: renamed models still resolve.
+    aliases: dict[str, str] = field(default_factory=dict)
+
+    def canonical(self, name: str) -> str:
+        return name if name in self.models else self.aliases.get(name, name)
 
 
 def registry_files() -> list[Path]:
@@ -74,7 +79,11 @@ def catalogue() -> Catalogue:
             _check_entry(entry, path)
             out.models[entry["name"]] = entry
             out.dirs[entry["name"]] = path.parent
+            for alias in entry.get("aliases", []):
+                out.aliases[alias] = entry["name"]
         out.default = data.get("default", out.default)
+    if out.default is not None:
+        out.default = out.canonical(out.default)
     return out
 
 
@@ -89,6 +98,9 @@ def _check_entry(entry: dict, origin: Path) -> None:
     if Path(file).name != file or not file.endswith(".safetensors"):
         raise JetgenError(f"{origin}: model {name!r}: file {file!r} must be a bare "
                           "*.safetensors name")
+    aliases = entry.get("aliases", [])
+    if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+        raise JetgenError(f"{origin}: model {name!r}: aliases must be a list of names")
     if not _SHA256.fullmatch(entry["sha256"]):
         raise JetgenError(f"{origin}: model {name!r}: sha256 must be 64 lowercase hex digits")
 
@@ -136,6 +148,7 @@ def local_copy(name: str, cache_dir: Path | None = None,
 
 
 def _lookup(name: str, cat: Catalogue) -> dict:
+    name = cat.canonical(name)
     if name not in cat.models:
         raise JetgenError(f"unknown model {name!r}{nearest(name, cat.models)}; "
                           "`jetgen models` lists them")
@@ -156,7 +169,8 @@ def resolve_model(name_or_path: str | None,
             raise JetgenError("no model given and no default model is shipped; pass --model "
                               "PATH (a .safetensors file from `jetgen train`)")
     path = Path(name_or_path)
-    if name_or_path not in cat.models and (path.suffix == ".safetensors" or path.exists()):
+    if (cat.canonical(name_or_path) not in cat.models
+            and (path.suffix == ".safetensors" or path.exists())):
         if not path.exists():
             raise JetgenError(f"{path}: no such model file")
         if path.is_dir():
@@ -166,6 +180,7 @@ def resolve_model(name_or_path: str | None,
             path = candidate
         return path, {}
     entry = _lookup(name_or_path, cat)
+    name_or_path = entry["name"]
     found = local_copy(name_or_path, cache_dir, cat)
     if found is None:
         if entry.get("url"):
@@ -199,6 +214,7 @@ def download_model(name: str, cache_dir: Path | None = None, *, overwrite: bool 
 
     cat = catalogue()
     entry = _lookup(name, cat)
+    name = entry["name"]
     shipped = shipped_path(name, cat)
     if shipped.is_file():
         return resolve_model(name, cache_dir)[0], "shipped"

@@ -12,7 +12,7 @@ from jetgen.evaluation import evaluate
 from jetgen.evaluation.report import render, write_json
 from jetgen.jets import Jets
 
-CORE = ("w1m", "w1p", "w1efp", "fpnd", "w1_tau21", "w1_tau32", "w1_d2")
+CORE = ("w1m", "w1p", "w1efp", "fpnd_ref", "w1_tau21", "w1_tau32", "w1_d2")
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +36,7 @@ def test_same_class_sits_at_the_floor(same):
 def test_tops_as_gluons_are_far_above_the_floor(wrong):
     metrics = wrong["classes"]["g"]["metrics"]
     assert metrics["w1m"]["ratio"] > 4
-    assert metrics["fpnd"]["ratio"] > 10
+    assert metrics["fpnd_ref"]["ratio"] > 10
     assert metrics["w1_tau32"]["ratio"] > 3
 
 
@@ -73,7 +73,7 @@ def test_fpnd_jets_extends_cached_activations(samples, tmp_path):
     fresh = evaluate(samples.gen_g_path, n_jets=100, cache=False)
     assert few["classes"]["g"]["fpnd_jets"] == 40
     assert full["classes"]["g"]["reference_cache"]["features"] == "hit"
-    for key in ("fpnd", "w1m", "kpd"):
+    for key in ("fpnd_ref", "w1m", "kpd"):
         got, want = full["classes"]["g"]["metrics"][key], fresh["classes"]["g"]["metrics"][key]
         assert got["value"] == pytest.approx(want["value"], rel=1e-5)
         assert got["floor"] == pytest.approx(want["floor"], rel=1e-5)
@@ -94,7 +94,7 @@ def test_training_data_reference_uses_test_split(samples, tmp_path, write_jets):
     assert out["reference"]["split"] == "test"
     assert "test split" in out["reference"]["note"]
     assert out["classes"]["g"]["n_reference_available"] == round(0.15 * 2 * samples.n)
-    assert "fpnd" not in out["classes"]["g"]["metrics"]
+    assert "fpnd_ref" not in out["classes"]["g"]["metrics"]
 
 
 def test_adherence_from_constituents(samples):

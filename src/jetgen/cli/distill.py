@@ -40,7 +40,7 @@ def distill(
     Example: jetgen distill --factor 2 --teacher runs/teacher30/ema.safetensors -o runs/pd2
 
     Compress a one-step student into a cheaper network:
-    jetgen distill --method compress --teacher jetnet30-pd1
+    jetgen distill --method compress --teacher pythia30-pd1
     --student-config configs/student-epic-fast.toml --precision bf16 -o runs/epic1
 
     Halve the jet-level model's steps twice: jetgen distill --part jet --factor 4

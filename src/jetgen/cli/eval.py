@@ -27,12 +27,12 @@ def eval_command(
         None, "--reference-split", help="train, val, test or all (default: the recorded "
         "split; test for training data; else all)."),
     fpnd_jets: int | None = typer.Option(None, "--fpnd-jets", min=0, help="Jets through "
-                                         "ParticleNet for FPND (default: all; 0 = skip)."),
+                                         "ParticleNet for FPND_ref (default: all; 0 = skip)."),
     bootstrap: int = typer.Option(5, "--bootstrap", min=2, help="Bootstrap batches."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the "
                                   "reference feature cache ($JETGEN_CACHE_DIR)."),
 ) -> None:
-    """Evaluate generated jets: W1M, W1P, W1EFP, FPD, KPD, FPND, substructure W1s.
+    """Evaluate generated jets: W1M, W1P, W1EFP, FPD, KPD, FPND_ref, substructure W1s.
 
     Every number is printed beside the truth floor (the same metric between two disjoint
     halves of the reference) and their ratio. Example: jetgen eval jets.h5 -r data/t30.h5

@@ -38,18 +38,23 @@ def models(
 
     table = Table(title="jetgen models (★ default; jets: classes × particles)",
                   title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0),
-                  caption="fetch a model that is not here with `jetgen download NAME`",
+                  caption="fetch a model that is not here with `jetgen download NAME`; "
+                  "'jetgen Pythia sample': trained on jetgen's own Pythia 8 jets (JetNet's "
+                  "recipe re-run), not the JetNet dataset: its numbers do not compare with "
+                  "published JetNet tables",
                   caption_justify="left")
     table.add_column("name", no_wrap=True)
-    for column in ("jets", "sampler", "size", "W1M/floor", "licence", "here"):
+    for column in ("jets", "trained on", "sampler", "size", "W1M/floor", "licence", "here"):
         table.add_column(column, justify="right" if column == "size" else "left",
-                         no_wrap=column not in ("W1M/floor", "licence"))
+                         no_wrap=column not in ("W1M/floor", "licence", "trained on"))
     for row in rows:
         where = {"shipped": "[green]shipped[/green]", "cache": "[green]cached[/green]",
                  None: "[yellow]no[/yellow]"}[row["where"]]
         table.add_row(
-            ("★ " if row["default"] else "") + row["name"],
+            ("★ " if row["default"] else "") + row["name"]
+            + (f" (was {', '.join(row['aliases'])})" if row.get("aliases") else ""),
             f"{''.join(row.get('classes') or '?')} ×{row.get('particles', '?')}",
+            str(row.get("trained_on", "?")),
             f"{row.get('sampler', '?')}×{row.get('steps', '?')}",
             _size(row.get("size")),
             floor_summary(row.get("metrics")),
@@ -119,7 +124,7 @@ def download(
     """Download a model that is not shipped into the user cache, checked against the
     sha256 in the registry before it gets its name.
 
-    Example: jetgen download jetnet30-teacher
+    Example: jetgen download pythia30-teacher
     """
     from ..errors import UsageError
     from ..registry import download_model

@@ -40,7 +40,7 @@ def train(
     """Train a teacher (EMA weights in OUTPUT/ema.safetensors, log in OUTPUT/metrics.jsonl).
 
     Retrain the jet-level model of a shipped student: jetgen train --part jet
-    --init-from jetnet30-epic1 --config configs/jet-level.toml --data data/t30.h5 -o runs/jl
+    --init-from pythia30-epic1 --config configs/jet-level.toml --data data/t30.h5 -o runs/jl
     """
     from ..config import dumps_toml, load_run_config, to_dict
     from ..data.splits import FRACTIONS

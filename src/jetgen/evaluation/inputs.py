@@ -13,6 +13,8 @@ from ..jets import CLASS_LONG, CLASSES, Jets
 
 #: Provenance paths with this prefix name a file in jetgen's shipped weights folder.
 SHIPPED_PREFIX = "jetgen:"
+#: Shipped reference files under their former names, as older files' provenance records them.
+RENAMED_REFERENCES = {"jetnet30-reference.h5": "pythia30-reference.h5"}
 SPLIT_NOTE = "the reference is jetgen training data: its held-out test split is used"
 
 
@@ -66,7 +68,8 @@ def resolve_reference(reference, generated: Side) -> tuple[list[str] | Jets, str
             # installed, so files sampled on one machine evaluate on another.
             from ..registry import weights_dir
 
-            candidates = [weights_dir() / str(p)[len(SHIPPED_PREFIX):]]
+            shipped = str(p)[len(SHIPPED_PREFIX):]
+            candidates = [weights_dir() / RENAMED_REFERENCES.get(shipped, shipped)]
         hit = next((c for c in candidates if c.exists()), None)
         if hit is None:
             raise JetgenError(

@@ -25,14 +25,14 @@ import numpy as np
 #: PC-Droid reporting units: a value is printed as value / scale.
 UNITS: dict[str, float] = {
     "w1m": 1e-4, "w1p": 1e-4, "w1p_eta": 1e-4, "w1p_phi": 1e-4, "w1p_pt": 1e-4,
-    "w1efp": 1e-6, "fpd": 1e-3, "kpd": 1e-6, "fpnd": 1.0, "fpnd_jetnet": 1.0,
+    "w1efp": 1e-6, "fpd": 1e-3, "kpd": 1e-6, "fpnd_ref": 1.0, "fpnd_jetnet": 1.0,
     # Not in PC-Droid's table; 10⁻³ puts typical values in the units range.
     "w1_tau21": 1e-3, "w1_tau32": 1e-3, "w1_d2": 1e-3,
 }
 LABELS: dict[str, str] = {
     "w1m": "W1M", "w1p": "W1P", "w1p_eta": "W1P η_rel", "w1p_phi": "W1P φ_rel",
-    "w1p_pt": "W1P pT_rel", "w1efp": "W1EFP", "fpd": "FPD", "kpd": "KPD", "fpnd": "FPND",
-    "fpnd_jetnet": "FPND (jetnet stored)", "w1_tau21": "W1 τ21", "w1_tau32": "W1 τ32",
+    "w1p_pt": "W1P pT_rel", "w1efp": "W1EFP", "fpd": "FPD", "kpd": "KPD", "fpnd_ref": "FPND_ref",
+    "fpnd_jetnet": "FPND (jetnet)", "w1_tau21": "W1 τ21", "w1_tau32": "W1 τ32",
     "w1_d2": "W1 D2",
 }
 _SMALL_SAMPLE = r"Recommended number of (jets|samples) for"

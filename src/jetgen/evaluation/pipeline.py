@@ -248,9 +248,9 @@ def _metrics(x: Sample, real: Sample, settings: m.Settings, seed: int, c: int,
     with _timed(timings, "kpd"):
         out["kpd"] = m.kpd(x.efps, real.efps, settings, s("kpd"))
     if x.activations is not None and real.activations is not None:
-        with _timed(timings, "fpnd"):
-            out["fpnd"] = fpnd_from_activations(x.activations, real.activations,
-                                                seed=s("fpnd"), bootstrap=bootstrap)
+        with _timed(timings, "fpnd_ref"):
+            out["fpnd_ref"] = fpnd_from_activations(x.activations, real.activations,
+                                                    seed=s("fpnd"), bootstrap=bootstrap)
         if jetnet_stored:
             with _timed(timings, "fpnd (jetnet stored)"):
                 out["fpnd_jetnet"] = (fpnd_jetnet_stored(x.activations, CLASSES[c]),

@@ -13,7 +13,7 @@ from ..jets import CLASS_LONG
 from .metrics import LABELS
 
 #: Display order; metrics absent from a result (FPND off, no stored stats) are skipped.
-ORDER = ("w1m", "w1p", "w1p_eta", "w1p_phi", "w1p_pt", "w1efp", "fpd", "kpd", "fpnd",
+ORDER = ("w1m", "w1p", "w1p_eta", "w1p_phi", "w1p_pt", "w1efp", "fpd", "kpd", "fpnd_ref",
          "fpnd_jetnet", "w1_tau21", "w1_tau32", "w1_d2")
 
 
@@ -89,7 +89,7 @@ def render(result: dict, console: Console | None = None) -> None:
     for name, entry in result["classes"].items():
         console.print(class_table(name, entry))
         if entry["fpnd_jets"] < entry["n_jets"]:
-            console.print(f"FPND on the first {entry['fpnd_jets']:,} jets of each sample")
+            console.print(f"FPND_ref on the first {entry['fpnd_jets']:,} jets of each sample")
         if "adherence" in entry:
             console.print(adherence_table(name, entry["adherence"]))
     console.print("truth floor: the same metric between two disjoint halves of the "
@@ -117,7 +117,7 @@ def write_json(result: dict, path: str | Path) -> None:
     record = _clean(result)
     record["units_note"] = ("values are raw; display value = value / scale "
                             "(PC-Droid units: W1M, W1P ×1e-4, W1EFP ×1e-6, FPD ×1e-3, "
-                            "KPD ×1e-6, FPND plain)")
+                            "KPD ×1e-6, FPND_ref plain)")
     tmp = temporary_sibling(path)
     try:
         tmp.write_text(json.dumps(record, indent=2, sort_keys=False, allow_nan=False,
