@@ -31,7 +31,7 @@ from jetgen.jets import CLASSES
 
 #: Rows in the printed table, in pipeline order (keys of ``result["timings_s"]``).
 STAGES = ("read files", "features: EFPs", "features: substructure", "features: ParticleNet",
-          "w1m", "w1p", "w1efp", "fpd", "kpd", "fpnd", "substructure w1", "truth floor",
+          "w1m", "w1p", "w1efp", "fpd", "kpd", "fpnd_ref", "substructure w1", "truth floor",
           "adherence", "total")
 
 

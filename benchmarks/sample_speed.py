@@ -1,6 +1,6 @@
 """Jets/s of every sampler at 1, 10, 50, 100 steps, and peak memory of a large run.
 
-    python benchmarks/sample_speed.py --model weights/jetnet30-teacher.safetensors
+    python benchmarks/sample_speed.py --model weights/pythia30-teacher.safetensors
     python benchmarks/sample_speed.py --model runs/teacher30 --jets 2000 --memory-n 100000
 
 Prints a table; nothing here is asserted (speed is judged by reading the table).

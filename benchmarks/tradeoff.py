@@ -29,7 +29,7 @@ from jetgen.models.checkpoint import load_model
 from jetgen.precision import SAMPLE_PRECISIONS, resolve_precision
 from jetgen.registry import resolve_model
 
-METRICS = ("w1m", "w1p", "w1efp", "fpd", "kpd", "fpnd")
+METRICS = ("w1m", "w1p", "w1efp", "fpd", "kpd", "fpnd_ref")
 
 
 def sample_timed(path: Path, class_id: int, n: int, steps: int, batch: int, seed: int,
@@ -83,7 +83,7 @@ def plot(results: list[dict], out: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 3, figsize=(13, 4), sharex=True)
-    for ax, metric in zip(axes, ("w1m", "w1efp", "fpnd"), strict=True):
+    for ax, metric in zip(axes, ("w1m", "w1efp", "fpnd_ref"), strict=True):
         for family, marker in (("teacher", "o"), ("progressive", "s"), ("consistency", "^"),
                                ("compressed", "*")):
             pts = [(r["jets_per_s"], r["ratios"].get(metric)) for r in results

@@ -29,14 +29,22 @@ def test_same_class_sits_at_the_floor(same):
     entry = same["classes"]["g"]
     assert entry["n_jets"] == 200
     for key in CORE:
-        ratio = entry["metrics"][key]["ratio"]
-        assert 1 / 3 < ratio < 3, (key, ratio)
+        row = entry["metrics"][key]
+        if row["ratio"] is None:
+            # A floor consistent with zero gets no ratio; then the model must be too.
+            assert row["floor"] < 2 * row["floor_error"]
+            assert row["value"] < row["floor"] + 3 * (row["error"] + row["floor_error"]), key
+            continue
+        assert 1 / 3 < row["ratio"] < 3, (key, row["ratio"])
 
 
 def test_tops_as_gluons_are_far_above_the_floor(wrong):
     metrics = wrong["classes"]["g"]["metrics"]
     assert metrics["w1m"]["ratio"] > 4
-    assert metrics["fpnd_ref"]["ratio"] > 10
+    fpnd = metrics["fpnd_ref"]
+    # At 200 jets FPND_ref's floor may be consistent with zero (then no ratio is given):
+    # the distance must then stand far above the floor's whole uncertainty instead.
+    assert (fpnd["ratio"] or 0) > 10 or fpnd["value"] > 5 * (fpnd["floor"] + fpnd["floor_error"])
     assert metrics["w1_tau32"]["ratio"] > 3
 
 

@@ -48,3 +48,60 @@ def write_reference(data: list[Path], output: Path, n_per_class: int,
     with HDF5Writer(output, n_particles, provenance, overwrite=overwrite) as writer:
         writer.write(jets)
     return counts
+
+
+#: Pythia seed of the built reference: not the training data's seed (1), so no shipped
+#: model has seen these jets, and the same on every machine, so everyone's eval agrees.
+REFERENCE_SEED = 1000
+#: Jets per class of the built reference: enough that the truth floor at 10,000 jets (two
+#: disjoint halves) is available for every class.
+REFERENCE_N = 20_000
+
+
+def reference_dir(cache_dir: Path | None = None) -> Path:
+    from ..download import default_cache_dir
+
+    return Path(cache_dir or default_cache_dir()) / "reference"
+
+
+def reference_path(n_particles: int = 30, n_per_class: int = REFERENCE_N,
+                   seed: int = REFERENCE_SEED, cache_dir: Path | None = None) -> Path:
+    return reference_dir(cache_dir) / f"pythia{n_particles}-seed{seed}-n{n_per_class}.h5"
+
+
+def build_reference(n_per_class: int = REFERENCE_N, n_particles: int = 30,
+                    seed: int = REFERENCE_SEED, workers: int = 1,
+                    cache_dir: Path | None = None, overwrite: bool = False,
+                    on_progress=None) -> tuple[Path, dict]:
+    """Generate the large evaluation reference with Pythia (all five classes) into the
+    cache, where `jetgen eval` picks it up; (path, generation summary).
+
+    Deterministic by ``seed``: the same file on any machine and for any ``workers``.
+    """
+    from .generate import generate
+
+    if n_per_class < 2:
+        raise JetgenError(f"--n must be at least 2 jets per class, got {n_per_class}")
+    path = reference_path(n_particles, n_per_class, seed, cache_dir)
+    if path.exists() and not overwrite:
+        raise JetgenError(f"{path} already exists (jetgen eval uses it); pass --overwrite "
+                          "to build it again")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    summary = generate(path, list(range(len(CLASSES))), n_per_class, n_particles=n_particles,
+                       seed=seed, workers=workers, overwrite=overwrite,
+                       on_progress=on_progress)
+    return path, summary
+
+
+def cached_reference(n_particles: int, cache_dir: Path | None = None) -> Path | None:
+    """The largest built reference for ``n_particles`` in the cache, if any."""
+    folder = reference_dir(cache_dir)
+    best, best_n = None, 0
+    for path in folder.glob(f"pythia{n_particles}-seed*-n*.h5"):
+        try:
+            n = int(path.stem.rsplit("-n", 1)[1])
+        except (IndexError, ValueError):
+            continue
+        if n > best_n:
+            best, best_n = path, n
+    return best

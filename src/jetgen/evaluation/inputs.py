@@ -15,6 +15,8 @@ from ..jets import CLASS_LONG, CLASSES, Jets
 SHIPPED_PREFIX = "jetgen:"
 #: Shipped reference files under their former names, as older files' provenance records them.
 RENAMED_REFERENCES = {"jetnet30-reference.h5": "pythia30-reference.h5"}
+BUILT_NOTE = ("the reference built by `jetgen data reference` (Pythia, its own seed: no "
+              "shipped model has seen these jets), used in place of the small shipped one")
 SPLIT_NOTE = "the reference is jetgen training data: its held-out test split is used"
 
 
@@ -39,6 +41,22 @@ def load_generated(generated: Jets | str | Path) -> Side:
     path = str(generated)
     jets = read_jets(path)
     return Side(jets, path, [path], read_provenance(path))
+
+
+def _reference_dir() -> Path:
+    from ..data.reference import reference_dir
+
+    return reference_dir()
+
+
+def _built_reference(generated: Side) -> Path | None:
+    """`jetgen data reference`'s file in the cache for the generated jets' size."""
+    from ..data.reference import cached_reference
+
+    n_particles = generated.provenance.get("n_particles")
+    if n_particles is None and generated.jets is not None:
+        n_particles = generated.jets.n_particles
+    return cached_reference(int(n_particles or 30))
 
 
 def resolve_reference(reference, generated: Side) -> tuple[list[str] | Jets, str | None]:
@@ -70,6 +88,12 @@ def resolve_reference(reference, generated: Side) -> tuple[list[str] | Jets, str
 
             shipped = str(p)[len(SHIPPED_PREFIX):]
             candidates = [weights_dir() / RENAMED_REFERENCES.get(shipped, shipped)]
+            built = _built_reference(generated)
+            if built is not None:
+                # The built reference is larger and from the same recipe: prefer it to
+                # the small shipped one (ratios at small n flatter a model).
+                return [str(built)], "all"
+
         hit = next((c for c in candidates if c.exists()), None)
         if hit is None:
             raise JetgenError(
@@ -100,6 +124,8 @@ def load_reference(reference, generated: Side, split: str | None) -> Side:
         prov = read_provenance(path)
         jets = read_jets(path)
         use = split or recorded_split
+        if Path(path).parent == _reference_dir():
+            notes.add(BUILT_NOTE)
         if use is None and prov.get("kind") == "training data":
             use = "test"
             notes.add(SPLIT_NOTE)

@@ -210,7 +210,7 @@ def _evaluate_class(c, gen: Side, ref: Side, *, n_jets, seed, bootstrap, fpnd_je
         f_value, f_error = floor.get(metric, (math.nan, math.nan))
         out["metrics"][metric] = {
             "value": value, "error": error, "floor": f_value, "floor_error": f_error,
-            "ratio": value / f_value if f_value and f_value > 0 else None,
+            "ratio": floor_ratio(value, f_value, f_error),
             "scale": m.UNITS[metric]}
     with _timed(timings, "adherence"):
         adh = adherence(g_all, half_a)
@@ -222,6 +222,17 @@ def _evaluate_class(c, gen: Side, ref: Side, *, n_jets, seed, bootstrap, fpnd_je
         with _timed(timings, "plots"):
             out["_plots"] = make_plots(plots, name, sample_g, sample_a)
     return out
+
+
+def floor_ratio(value: float, floor: float, floor_error: float) -> float | None:
+    """model / floor, or None where the floor is consistent with zero (within 2σ, or not
+    positive): dividing by a floor that is mostly noise gives ratios like −29× or 10⁴×
+    that say nothing about the model."""
+    if not (math.isfinite(value) and math.isfinite(floor)) or floor <= 0:
+        return None
+    if math.isfinite(floor_error) and floor < 2 * floor_error:
+        return None
+    return value / floor
 
 
 def _metrics(x: Sample, real: Sample, settings: m.Settings, seed: int, c: int,

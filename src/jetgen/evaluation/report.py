@@ -12,6 +12,9 @@ from rich.table import Table
 from ..jets import CLASS_LONG
 from .metrics import LABELS
 
+#: Below this many jets per class the report warns that ratios flatter a model.
+RELIABLE_N = 10_000
+
 #: Display order; metrics absent from a result (FPND off, no stored stats) are skipped.
 ORDER = ("w1m", "w1p", "w1p_eta", "w1p_phi", "w1p_pt", "w1efp", "fpd", "kpd", "fpnd_ref",
          "fpnd_jetnet", "w1_tau21", "w1_tau32", "w1_d2")
@@ -93,7 +96,15 @@ def render(result: dict, console: Console | None = None) -> None:
         if "adherence" in entry:
             console.print(adherence_table(name, entry["adherence"]))
     console.print("truth floor: the same metric between two disjoint halves of the "
-                  "reference; a perfect model scores a ratio near 1.")
+                  "reference; a perfect model scores a ratio near 1; no ratio (–) where "
+                  "the floor is consistent with zero.")
+    smallest = min((e["n_jets"] for e in result["classes"].values()), default=0)
+    if 0 < smallest < RELIABLE_N:
+        console.print(f"[yellow]caution[/yellow]: ratios here use {smallest:,} jets per "
+                      "class; at small n the floor is wide and the ratios understate how far "
+                      f"a model is off; judge models at ≥ {RELIABLE_N:,} jets per class "
+                      "(`jetgen data reference` builds a 20,000-per-class reference that "
+                      "`jetgen eval` then uses).")
 
 
 def _clean(obj):

@@ -239,15 +239,51 @@ def _open(path: Path):
         raise JetgenError(f"{path}: not a readable ROOT file ({err.__class__.__name__})") from None
 
 
-def _tree(file, path: Path, tree: str):
-    keys = [k.split(";")[0] for k in file]
-    if tree not in keys:
-        raise JetgenError(f"{path}: no tree {tree!r}{nearest(tree, keys)}")
-    obj = file[tree]
-    if not hasattr(obj, "arrays"):
-        raise JetgenError(f"{path}: {tree!r} is not a TTree")
-    return obj
+#: Classes uproot reads as a TTree (TNtuple and TNtupleD are TTrees too).
+TTREE_CLASSES = ("TTree", "TNtuple", "TNtupleD")
 
+
+def ttree_names(file) -> list[str]:
+    """Names (with any directory, without cycle) of the TTrees in an open file."""
+    names: list[str] = []
+    for key, classname in file.classnames().items():
+        name = key.rsplit(";", 1)[0]
+        if classname in TTREE_CLASSES and name not in names:
+            names.append(name)
+    return names
+
+
+def _tree(file, path: Path, tree: str | None):
+    """The TTree ``tree``, or the file's only TTree when ``tree`` is None."""
+    return file[_resolve(file, path, tree)]
+
+
+def _resolve(file, path: Path, tree: str | None) -> str:
+    names = ttree_names(file)
+    if tree is None:
+        if len(names) == 1:
+            return names[0]
+        if names:
+            raise JetgenError(f"{path} has {len(names)} TTrees ({', '.join(names)}); pick "
+                              "one with --tree")
+        held = ", ".join(f"{k.rsplit(';', 1)[0]} ({c})" for k, c in file.classnames().items())
+        raise JetgenError(f"{path}: holds no TTree (it holds: {held or 'nothing'})")
+    if tree not in names:
+        raise JetgenError(f"{path}: no TTree {tree!r}{nearest(tree, names)}")
+    return tree
+
+
+def tree_name(path, tree: str | None = None) -> str:
+    """The TTree a read of ``path`` uses: ``tree`` if the file has it, else its only one."""
+    path = Path(path)
+    with _open(path) as f:
+        return _resolve(f, path, tree)
+
+
+def list_ttrees(path) -> list[str]:
+    path = Path(path)
+    with _open(path) as f:
+        return ttree_names(f)
 
 def read_provenance_root(path) -> dict:
     path = Path(path)
@@ -277,19 +313,24 @@ def part_files(path) -> list[Path]:
     return files
 
 
-def count_root(path, tree: str = "tree") -> int:
+def count_root(path, tree: str | None = None) -> int:
+    files = part_files(path)
+    # Resolved once on the first file: every part of a set holds the same tree.
+    tree = tree_name(files[0], tree)
     total = 0
-    for part in part_files(path):
+    for part in files:
         with _open(part) as f:
             total += int(_tree(f, part, tree).num_entries)
     return total
 
 
-def read_root(path, start: int = 0, stop: int | None = None, tree: str = "tree",
+def read_root(path, start: int = 0, stop: int | None = None, tree: str | None = None,
               n_particles: int | None = None) -> Jets:
     """Jets from a jetgen-style TTree (npart + part_* + jet_* branches); rows
-    ``start:stop`` count across all files of a rolled-over set."""
+    ``start:stop`` count across all files of a rolled-over set. ``tree``: the TTree's
+    name, or None for the file's only TTree."""
     files = part_files(path)
+    tree = tree_name(files[0], tree)
     if len(files) == 1:
         return _read_one(files[0], start, stop, tree, n_particles)
     total = count_root(path, tree)
@@ -305,7 +346,7 @@ def read_root(path, start: int = 0, stop: int | None = None, tree: str = "tree",
     return Jets.concatenate(pieces or [_read_one(files[0], 0, 0, tree, n_particles)])
 
 
-def _read_one(path: Path, start: int, stop: int | None, tree: str,
+def _read_one(path: Path, start: int, stop: int | None, tree: str | None,
               n_particles: int | None) -> Jets:
     import awkward as ak
 
@@ -335,3 +376,4 @@ def _read_one(path: Path, start: int, stop: int | None, tree: str,
     jet = np.stack([ak.to_numpy(arrays[k]).astype(np.float32) for k in JET_BRANCHES[:4]], 1)
     extra = {k: ak.to_numpy(arrays[k]) for k in extra_names}
     return Jets(particles, mask, jet, ak.to_numpy(arrays["jet_type"]), extra)
+
