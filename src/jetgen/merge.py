@@ -1,6 +1,7 @@
 """`jetgen merge`: join the shard files of one ``jetgen sample --shard i/N`` run.
 
-The shards are checked first (same model, seed, sampler, steps, classes, N and total; every
+The shards are checked first (same model file, seed, sampler, steps, classes, N, total,
+precision and device kind; every
 shard 0 … N-1 present once, ranges back to back), then copied in shard order a chunk at a
 time (memory stays bounded) into one atomic output, which is then bit-identical to the
 output of the same run without ``--shard``. Rolled-over ROOT shards (``s0.root``,
@@ -19,9 +20,11 @@ from .errors import JetgenError, UsageError
 from .io import count_jets, file_format, open_writer, read_jets, read_provenance
 from .io.atomic import check_output
 
-#: Provenance fields on which all shards of one run agree.
-MUST_AGREE = ("model_sha256", "seed", "sampler", "steps", "schedule", "n_particles",
-              "jet_types", "n_per_class", "total_jets", "conditions")
+#: Provenance fields on which all shards of one run agree: what picks the jets, and what
+#: changes their bits (precision used, device kind, compute block, seed rule).
+MUST_AGREE = ("model_sha256", "seed", "seed_rule", "sampler", "steps", "schedule",
+              "n_particles", "jet_types", "n_per_class", "total_jets", "conditions",
+              "precision", "device_kind", "compute_block")
 #: Jet-particles read per chunk (~50 MB of arrays), whatever the size of a shard.
 CHUNK_PARTICLES = 3_000_000
 

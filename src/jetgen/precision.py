@@ -58,3 +58,19 @@ def resolve_precision(requested: str, model_precision: str, device: torch.device
     if requested != "auto":
         return requested
     return "bf16" if model_precision == "bf16" and native_bf16(device) else "fp32"
+
+
+#: CPU instruction sets whose kernels round differently, most capable first.
+_CPU_KERNELS = ("amx_bf16", "avx512_bf16", "avx512f", "avx2")
+
+
+def device_kind(device: torch.device) -> str:
+    """What, besides precision, decides a run's bits: the GPU model, or the CPU's widest
+    matrix instruction set (oneDNN picks different kernels, which round differently)."""
+    if device.type == "cuda":
+        return f"cuda ({torch.cuda.get_device_name(device)})"
+    if device.type == "cpu":
+        flags = _cpu_flags()
+        best = next((f for f in _CPU_KERNELS if f in flags), "generic")
+        return f"cpu ({best})"
+    return device.type

@@ -1,7 +1,8 @@
 """`jetgen sample` as a library function: stream batches of generated jets to a file.
 
 A run is a pure function of (model, seed, plan): jet j (counting across classes in
-g,q,t,w,z order, or rows of --conditions) uses seed + j and is computed in the
+g,q,t,w,z order, or rows of --conditions) uses the key ``jet_seeds(seed, j)`` (a hash of
+both, so different run seeds never share jets) and is computed in the
 ``COMPUTE_BLOCK``-aligned network call that holds j. ``--shard i/N`` therefore only picks
 a range of whole blocks (shards.py) and shard files concatenate to the one-run output.
 """
@@ -23,11 +24,13 @@ from .io.atomic import check_output
 from .io.provenance import base_provenance
 from .jets import CLASSES, JET_FEATURES, Jets
 from .models.checkpoint import load_model, read_metadata
-from .precision import SAMPLE_PRECISIONS, check_precision, resolve_precision
+from .precision import SAMPLE_PRECISIONS, check_precision, device_kind, resolve_precision
 from .registry import resolve_model, sha256_file
+from .seeds import check_seed, jet_seeds
 from .shards import Shard, shard_range, shard_record
 
-SEED_RULE = ("jet i of the run (counting across classes in g,q,t,w,z order) uses seed + i; "
+SEED_RULE = ("jet i of the run (counting across classes in g,q,t,w,z order) uses the key "
+             "splitmix64(splitmix64(seed) ^ splitmix64(i * 0xD1B54A32D192ED03)); "
              "the network runs on fixed blocks of 256 consecutive jets")
 #: Jets per network call, fixed and aligned to the jet index: BLAS kernels round
 #: differently for different batch shapes, so a jet must always share its call with the
@@ -105,6 +108,7 @@ def sample_to_file(output, *, model: str | None = None, classes: list[int] | Non
     if batch_size <= 0:
         raise UsageError(f"--batch-size must be positive, got {batch_size}")
     check_precision(precision, SAMPLE_PRECISIONS)
+    check_seed(seed)
     output = check_output(output, overwrite)
     plan = plan_jobs(classes, n, conditions)
     start, stop = shard_range(plan.total, shard, COMPUTE_BLOCK)
@@ -141,7 +145,9 @@ def sample_to_file(output, *, model: str | None = None, classes: list[int] | Non
         training_data=meta.get("training_data"),
         reference=meta.get("reference"),
         device=str(dev),
+        device_kind=device_kind(dev),
         precision=precision,
+        compute_block=COMPUTE_BLOCK,
     )
     block = max(COMPUTE_BLOCK, batch_size // COMPUTE_BLOCK * COMPUTE_BLOCK)
     with open_writer(output, cfg.n_particles, provenance, overwrite=overwrite, tree=tree,
@@ -224,7 +230,7 @@ def _generate_range(net, plan: Plan, seed, start, stop, sampler, steps, schedule
     for lo in range(start, stop, COMPUTE_BLOCK):
         hi = min(stop, lo + COMPUTE_BLOCK)
         index = np.minimum(np.arange(lo, lo + COMPUTE_BLOCK), plan.total - 1)
-        seeds = seed + np.arange(lo, lo + COMPUTE_BLOCK, dtype=np.uint64)
+        seeds = jet_seeds(seed, np.arange(lo, lo + COMPUTE_BLOCK))
         jets = generate_batch(net, plan.jet_type(index), seeds, sampler=sampler, steps=steps,
                               schedule=schedule, conditions=plan.conditions(index),
                               device=dev, precision=precision)[: hi - lo]

@@ -1,6 +1,7 @@
 """Sharded production: the i-th of N disjoint, reproducible pieces of one sampling run.
 
-Jet j of a run always gets seed + j and always shares its network call with the same
+Jet j of a run always gets the key jet_seeds(seed, j) (seeds.py) and always shares its
+network call with the same
 ``COMPUTE_BLOCK``-aligned neighbours (see sample.py), so cutting the run on block
 boundaries makes every shard a slice of the one-run output: shard files concatenated in
 shard order (``jetgen merge``) are bit-identical to ``jetgen sample`` without ``--shard``.

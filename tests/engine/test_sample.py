@@ -1,10 +1,12 @@
 """Sampling a trained (tiny) model to files, through the library and the CLI."""
 
 import numpy as np
+import pytest
 
 from jetgen.cli.main import main
 from jetgen.io import read_jets, read_provenance
 from jetgen.sample import sample_to_file
+from jetgen.seeds import jet_seeds
 
 
 def test_same_seed_same_jets_whatever_the_batch_size(tiny_model, tmp_path):
@@ -16,12 +18,34 @@ def test_same_seed_same_jets_whatever_the_batch_size(tiny_model, tmp_path):
         outputs.append(read_jets(path))
     a, b = outputs
     assert np.array_equal(a.particles, b.particles) and np.array_equal(a.jet, b.jet)
-    assert np.array_equal(a.extra["jet_seed"], 42 + np.arange(300))
-    other = tmp_path / "other.h5"
-    sample_to_file(other, model=str(tiny_model), classes=[0, 2], n=150, seed=43, steps=2)
-    assert not np.array_equal(read_jets(other).particles, a.particles)
-    # seed + i: a run started one seed later is the same jets shifted by one
-    assert np.array_equal(read_jets(other).particles[:149], a.particles[1:150])
+    assert np.array_equal(a.extra["jet_seed"], jet_seeds(42, np.arange(300)))
+
+
+@pytest.mark.parametrize("seeds", [(0, 1), (1, 2)])
+def test_neighbouring_seeds_share_no_jet(tiny_model, tmp_path, seeds):
+    runs = []
+    for seed in seeds:
+        path = tmp_path / f"s{seed}.h5"
+        sample_to_file(path, model=str(tiny_model), classes=[2], n=2000, seed=seed, steps=1,
+                       sampler="euler", batch_size=2000)
+        runs.append(read_jets(path))
+    a, b = runs
+    assert not set(a.extra["jet_seed"].tolist()) & set(b.extra["jet_seed"].tolist())
+    # No jet of one run appears anywhere in the other (not merely shifted by one).
+    rows_a = {row.tobytes() for row in a.particles.reshape(len(a), -1)}
+    rows_b = {row.tobytes() for row in b.particles.reshape(len(b), -1)}
+    assert len(rows_a) == len(a) and not rows_a & rows_b
+
+
+def test_negative_and_huge_seeds(tiny_model, tmp_path, capsys):
+    common = ["sample", "--model", str(tiny_model), "--jet", "t", "--n", "10", "--steps", "1"]
+    assert main([*common, "--seed", "-5", "-o", str(tmp_path / "neg.h5")]) == 0
+    assert len(read_jets(tmp_path / "neg.h5")) == 10
+    capsys.readouterr()
+    assert main([*common, "--seed", str(2**70), "-o", str(tmp_path / "huge.h5")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "does not fit 64 bits" in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "huge.h5").exists()
 
 
 def test_bf16_precision_is_batch_size_invariant_and_close_to_fp32(tiny_model, tmp_path):

@@ -1,11 +1,13 @@
 """Sharded production, `jetgen merge`, and ROOT outputs that roll over into numbered files."""
 
 import itertools
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import h5py
 import numpy as np
 import pytest
 
@@ -70,6 +72,31 @@ def test_more_shards_than_blocks_leaves_some_empty(tiny_model, tmp_path):
     one = tmp_path / "one.h5"
     sample_to_file(one, model=str(tiny_model), classes=[2], n=20, steps=2)
     assert_same_jets(read_jets(tmp_path / "all.h5"), read_jets(one))
+
+
+@pytest.mark.parametrize("field", ["precision", "device_kind"])
+def test_merge_refuses_shards_that_differ_in_what_changes_the_bits(tiny_model, tmp_path,
+                                                                     field, capsys):
+    common = ["sample", "--model", str(tiny_model), "--jet", "t", "--n", "600", "--steps", "2"]
+    shards = [tmp_path / f"s{i}.h5" for i in range(2)]
+    for i, path in enumerate(shards):
+        precision = "bf16" if field == "precision" and i == 1 else "fp32"
+        assert main([*common, "--shard", f"{i}/2", "--precision", precision,
+                     "-o", str(path)]) == 0
+    if field == "device_kind":
+        # What the same command writes on a GPU node of the farm.
+        with h5py.File(shards[1], "r+") as f:
+            record = json.loads(f["provenance"][()])
+            record["device_kind"] = "cuda (NVIDIA H200)"
+            del f["provenance"]
+            f.create_dataset("provenance", data=json.dumps(record))
+    capsys.readouterr()
+    assert main(["merge", *map(str, shards), "-o", str(tmp_path / "all.h5")]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and f"differ in {field}" in err
+    expected = {"precision": "('fp32' vs 'bf16')",
+                "device_kind": "vs 'cuda (NVIDIA H200)')"}[field]
+    assert expected in err and not (tmp_path / "all.h5").exists()
 
 
 def random_jets(n: int, p: int = 30, seed: int = 0) -> Jets:

@@ -19,7 +19,9 @@ def sample(
                                        "euler_maruyama, rk4, lms (default: the model's)."),
     steps: int | None = typer.Option(None, "--steps", help="Sampler steps (default: model's)."),
     batch_size: int = typer.Option(1000, "--batch-size", help="Jets per batch (memory bound)."),
-    seed: int = typer.Option(0, "--seed", help="Jet i uses seed + i: same seed, same jets."),
+    seed: int = typer.Option(0, "--seed", help="Same seed, same jets, whatever --batch-size or "
+                      "--shard; jet i uses a hash of (seed, i), so different seeds give "
+                      "independent jets (any 64-bit integer; --seed $TASK_ID on a farm)."),
     shard: str | None = typer.Option(None, "--shard", help="i/N: write only the i-th (from 0) "
                                      "of N pieces of the run; `jetgen merge` joins them."),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
