@@ -135,6 +135,41 @@ def test_report_and_json(same, tmp_path):
         same["classes"]["g"]["metrics"]["w1m"]["value"])
 
 
+def test_cached_floor_is_keyed_by_metric_code_and_library_versions(samples, tmp_path,
+                                                                    monkeypatch):
+    import sys
+
+    from rich.console import Console
+
+    from jetgen.evaluation import cache
+
+    def run():
+        out = evaluate(samples.gen_g_path, n_jets=60, fpnd_jets=0, seed=3, cache=tmp_path)
+        console = Console(record=True, width=200)
+        render(out, console)
+        return out["classes"]["g"]["reference_cache"]["floor"], console.export_text()
+
+    note = "truth floor from the cache"
+    floor, text = run()
+    assert floor == "computed" and note not in text
+    floor, text = run()
+    assert floor == "hit" and note in text
+    monkeypatch.setattr(np, "__version__", np.__version__ + ".other")
+    assert run()[0] == "computed"  # another numpy: the floor is recomputed
+    assert run()[0] == "hit"
+    edited = tmp_path / "metric_code.py"
+    edited.write_text("x = 1\n")
+    sources = cache.metric_sources()
+    monkeypatch.setattr(cache, "metric_sources", lambda: [*sources, edited])
+    assert run()[0] == "computed"
+    edited.write_text("x = 12\n")  # an edited metric module
+    assert run()[0] == "computed"
+    versions = cache.code_versions()
+    assert set(versions) >= {"jetgen_metrics", "jetnet", "numpy", "scipy"}
+    monkeypatch.setitem(sys.modules, "jetnet", None)  # jetnet not importable
+    assert cache.code_versions()["jetnet"] == "absent"
+
+
 # --- bad input: one clear line each -------------------------------------------------
 
 

@@ -2,14 +2,17 @@
 
 Keyed by the content of the reference (SHA-256 of the file, or of the arrays for in-memory
 jets) plus the split, class, rows and a feature-version tag, so a changed file or a
-changed feature definition can never hit a stale entry. Location: ``$JETGEN_CACHE_DIR``
-if set, else the platform's user cache dir for "jetgen" (``~/.cache/jetgen`` on Linux),
-subfolder ``eval``. Entries are written atomically; a corrupt entry is recomputed.
+changed feature definition can never hit a stale entry; cached truth floors are keyed
+also by :func:`code_versions` (jetgen's metric code, jetnet, numpy, scipy, torch).
+Location: ``$JETGEN_CACHE_DIR`` if set, else the platform's user cache dir for "jetgen"
+(``~/.cache/jetgen`` on Linux), subfolder ``eval``. Entries are written atomically; a
+corrupt entry is recomputed.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import os
 import tempfile
@@ -21,6 +24,14 @@ import numpy as np
 #: Bump when any cached feature's definition changes.
 FEATURE_VERSION = "1"
 ENV = "JETGEN_CACHE_DIR"
+
+#: jetgen's modules (and resources) whose code decides a metric's value: a cached truth
+#: floor is keyed by their content, so an edited metric can never return a stale floor.
+METRIC_SOURCES = ("metrics.py", "features.py", "efps.py", "fpnd.py", "particlenet.py",
+                  "substructure.py", "pipeline.py", "inputs.py", "threads.py",
+                  "resources/particlenet_jetnet30.safetensors")
+#: Libraries whose numerics the metrics use; "absent" where one does not import.
+METRIC_LIBRARIES = ("jetnet", "numpy", "scipy", "torch")
 
 
 def cache_dir() -> Path:
@@ -58,6 +69,28 @@ def sha256_arrays(*arrays: np.ndarray) -> str:
         digest.update(str((a.dtype.str, a.shape)).encode())
         digest.update(a.data)
     return digest.hexdigest()
+
+
+def metric_sources() -> list[Path]:
+    here = Path(__file__).resolve().parent
+    return [here / name for name in METRIC_SOURCES]
+
+
+def code_versions() -> dict[str, str]:
+    """What a cached truth floor was computed with: a SHA-256 over jetgen's metric and
+    feature code (:data:`METRIC_SOURCES`) and the version of each library it calls (jetnet
+    is optional: "absent" when it does not import)."""
+    digest = hashlib.sha256()
+    for path in metric_sources():
+        digest.update(path.name.encode())
+        digest.update(sha256_file(path).encode() if path.exists() else b"missing")
+    versions = {"jetgen_metrics": digest.hexdigest()}
+    for name in METRIC_LIBRARIES:
+        try:
+            versions[name] = str(getattr(importlib.import_module(name), "__version__", "?"))
+        except Exception:  # a broken install is as good as none here
+            versions[name] = "absent"
+    return versions
 
 
 def entry_key(**parts) -> str:

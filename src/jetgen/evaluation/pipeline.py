@@ -26,7 +26,7 @@ import numpy as np
 from ..jets import CLASSES, Jets, parse_classes
 from . import metrics as m
 from .adherence import adherence
-from .cache import FeatureCache, cache_dir, entry_key, sha256_arrays, sha256_file
+from .cache import FeatureCache, cache_dir, code_versions, entry_key, sha256_arrays, sha256_file
 from .efps import w1efp_columns
 from .features import Sample, compute_sample
 from .fpnd import JETNET_STORED, fpnd_from_activations, fpnd_jetnet_stored
@@ -181,8 +181,10 @@ def _evaluate_class(c, gen: Side, ref: Side, *, n_jets, seed, bootstrap, fpnd_je
                   "particles": ref.jets.n_particles}
     key_a = entry_key(**key_fields, rows=[0, n])
     key_b = entry_key(**key_fields, rows=[n, 2 * n])
+    # The floor is a result, not a feature: keyed also by the metric code and libraries.
     floor_key = entry_key(**key_fields, rows=[0, 2 * n], floor=True, seed=seed,
-                          bootstrap=bootstrap, fpnd_jets=fpnd_n, jetnet_fpnd=jetnet_fpnd)
+                          bootstrap=bootstrap, fpnd_jets=fpnd_n, jetnet_fpnd=jetnet_fpnd,
+                          code=code_versions())
     sample_g, _ = compute_sample(g_all, fpnd_jets=fpnd_n, timings=timings, workers=workers,
                                  on_progress=progress(stage + "generated "))
     sample_a, hit_a = compute_sample(half_a, fpnd_jets=fpnd_n, timings=timings, cache=store,

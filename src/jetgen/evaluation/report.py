@@ -93,6 +93,9 @@ def render(result: dict, console: Console | None = None) -> None:
         console.print(class_table(name, entry))
         if entry["fpnd_jets"] < entry["n_jets"]:
             console.print(f"FPND_ref on the first {entry['fpnd_jets']:,} jets of each sample")
+        if entry.get("reference_cache", {}).get("floor") == "hit":
+            console.print("truth floor from the cache (same reference, settings, metric code "
+                          "and library versions); `--no-cache` recomputes it")
         if "adherence" in entry:
             console.print(adherence_table(name, entry["adherence"]))
     console.print("truth floor: the same metric between two disjoint halves of the "
