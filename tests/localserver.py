@@ -20,12 +20,15 @@ class Server:
 
     good; corrupt (first byte changed); drop (a request without Range gets half the body,
     then the connection is cut); slow (1 s before the headers); flaky (the first
-    ``failures`` requests answer 503); norange (Range headers are ignored: always 200).
+    ``failures`` requests answer 503); norange (Range headers are ignored: always 200);
+    trickle (the body in 10 pieces, ``trickle`` seconds apart, so downloads overlap).
+    ``requests`` records every request (path and Range header).
     """
 
     def __init__(self) -> None:
         self.mode = "good"
         self.failures = 1
+        self.trickle = 0.02
         self.requests: list[dict] = []
         self.files: dict[str, bytes] = {"/f.bin": PAYLOAD}
         server = self
@@ -61,6 +64,13 @@ class Server:
                     self.wfile.write(chunk[: len(chunk) // 2])
                     self.wfile.flush()
                     self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                if server.mode == "trickle":
+                    step = -(-len(chunk) // 10)
+                    for lo in range(0, len(chunk), step):
+                        self.wfile.write(chunk[lo:lo + step])
+                        self.wfile.flush()
+                        time.sleep(server.trickle)
                     return
                 self.wfile.write(chunk)
 

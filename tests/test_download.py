@@ -3,6 +3,7 @@
 import hashlib
 import json
 import socket
+import threading
 import time
 
 import h5py
@@ -95,6 +96,41 @@ def test_force_fetches_again_and_a_bad_copy_never_replaces_a_good_one(server, tm
     assert dest.read_bytes() == PAYLOAD and sorted(tmp_path.iterdir()) == [dest]
 
 
+def test_two_concurrent_downloads_of_the_same_file_both_end_whole(server, tmp_path):
+    server.mode = "trickle"
+    dest = tmp_path / "f.bin"
+    start = threading.Barrier(2)
+    results: list = []
+
+    def one():
+        start.wait()
+        try:
+            results.append(download(f"{server.url}/f.bin", dest, SHA, retries=0, backoff=0))
+        except Exception as err:  # reported by the assertion below
+            results.append(err)
+
+    threads = [threading.Thread(target=one) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [dest, dest]
+    assert len(server.requests) == 2  # both really downloaded, at the same time
+    assert dest.read_bytes() == PAYLOAD
+    assert sorted(tmp_path.iterdir()) == [dest]  # no temporary file left behind
+
+
+def test_a_download_that_gives_up_leaves_a_part_file_the_next_one_resumes(server, tmp_path):
+    server.mode = "drop"
+    with pytest.raises(JetgenError, match="failed after 1 attempts"):
+        download(f"{server.url}/f.bin", tmp_path / "f.bin", SHA, retries=0, backoff=0)
+    part = tmp_path / "f.bin.part"
+    assert sorted(tmp_path.iterdir()) == [part] and part.stat().st_size == len(PAYLOAD) // 2
+    path = download(f"{server.url}/f.bin", tmp_path / "f.bin", SHA, backoff=0)
+    assert path.read_bytes() == PAYLOAD and sorted(tmp_path.iterdir()) == [path]
+    assert server.requests[-1]["range"] == f"bytes={len(PAYLOAD) // 2}-"
+
+
 def _jetnet_file(path):
     with h5py.File(path, "w") as f:
         f["particle_features"] = np.zeros((3, 30, 4), np.float32)
@@ -113,6 +149,27 @@ def test_fetch_reads_the_zenodo_record_and_checks_md5(server, tmp_path):
     from jetgen.io import read_jets
 
     assert (read_jets(path).jet_type == 2).all()  # class from the JetNet file name
+
+
+def test_cached_fetch_makes_no_request(server, tmp_path, monkeypatch, capsys):
+    _jetnet_file(tmp_path / "t.hdf5")
+    body = (tmp_path / "t.hdf5").read_bytes()
+    server.files["/files/t.hdf5"] = body
+    record = {"files": [{"key": "t.hdf5", "checksum": "md5:" + hashlib.md5(body).hexdigest(),
+                         "links": {"self": f"{server.url}/files/t.hdf5"}}]}
+    server.files["/api/records/6975118"] = json.dumps(record).encode()
+    monkeypatch.setenv("JETGEN_JETNET_URL", server.url)
+    cache = tmp_path / "cache"
+    assert main(["data", "fetch", "--jet", "t", "--cache-dir", str(cache)]) == 0
+    path = cache / "jetnet" / "30" / "t.hdf5"
+    assert capsys.readouterr().out.strip() == str(path)
+    assert len(server.requests) == 2  # the Zenodo record, then the file
+    assert main(["data", "fetch", "--jet", "t", "--cache-dir", str(cache)]) == 0
+    assert capsys.readouterr().out.strip() == str(path)
+    assert len(server.requests) == 2  # from the cache: not even the record was asked for
+    path.write_bytes(body[:-1] + b"x")  # a damaged cached copy is fetched again
+    assert main(["data", "fetch", "--jet", "t", "--cache-dir", str(cache)]) == 0
+    assert len(server.requests) == 4 and path.read_bytes() == body
 
 
 def test_fetch_offline_is_one_line_and_fast(tmp_path, monkeypatch, capsys):

@@ -1,11 +1,20 @@
 """A careful HTTP downloader (standard library only): checksum before use, retries with
-back-off, resumable partial files, and never a half file under the final name."""
+back-off, resumable partial files, and never a half file under the final name.
+
+Each download writes its own uniquely named temporary file next to ``dest`` and renames
+it into place atomically (``os.replace``), so two downloads of the same file at once (two
+threads, two processes, two `jetgen download` runs) each end with a whole, checked file.
+A download that gives up leaves its bytes as ``dest.part``; the next one claims that
+file (an atomic rename, so only one can) and resumes it with a Range request.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import http.client
 import os
+import secrets
 import socket
 import time
 import urllib.error
@@ -88,12 +97,56 @@ def download(url: str, dest: Path, checksum: tuple[str, str] | None = None, *,
                                         or file_digest(dest, checksum[0]) == checksum[1]):
         return dest
     dest.parent.mkdir(parents=True, exist_ok=True)
-    part = dest.with_name(dest.name + ".part")
+    part = _claim_part(dest)
+    finished = False
+    try:
+        _fetch(url, part, timeout, retries, backoff, progress)
+        if checksum is not None:
+            actual = file_digest(part, checksum[0])
+            if actual != checksum[1]:
+                part.unlink()
+                raise JetgenError(f"download of {url} is corrupted: {checksum[0]} {actual} != "
+                                  f"expected {checksum[1]}; the partial file was removed, "
+                                  "try again")
+        os.replace(part, dest)
+        finished = True
+    finally:
+        if not finished:
+            _release_part(part, dest)
+    return dest
+
+
+def _claim_part(dest: Path) -> Path:
+    """A new file of this download's own next to ``dest``, holding the bytes of an earlier,
+    interrupted download (``dest.part``) if there is one that nobody else has claimed."""
+    while True:
+        own = dest.with_name(f".{dest.name}.{os.getpid()}-{secrets.token_hex(4)}.part")
+        try:
+            os.close(os.open(own, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            break
+        except FileExistsError:
+            continue
+    with contextlib.suppress(FileNotFoundError):  # atomic: one claimant wins
+        os.replace(dest.with_name(dest.name + ".part"), own)
+    return own
+
+
+def _release_part(own: Path, dest: Path) -> None:
+    """Leave what a failed download got as ``dest.part`` for the next one to resume."""
+    with contextlib.suppress(FileNotFoundError):
+        if own.stat().st_size:
+            os.replace(own, dest.with_name(dest.name + ".part"))
+        else:
+            own.unlink()
+
+
+def _fetch(url: str, part: Path, timeout: float, retries: int, backoff: float,
+           progress: Callable[[int, int | None], None] | None) -> None:
     last_error = "unknown error"
     for attempt in range(retries + 1):
         try:
             _fetch_once(url, part, timeout, progress)
-            break
+            return
         except _Permanent as err:
             raise JetgenError(f"download of {url} failed: {err}; check the URL or fetch the "
                               "file by hand") from None
@@ -110,14 +163,5 @@ def download(url: str, dest: Path, checksum: tuple[str, str] | None = None, *,
             last_error = f"{err.__class__.__name__}: {err}"
         if attempt < retries:
             time.sleep(backoff * 2**attempt)
-    else:
-        raise JetgenError(f"download of {url} failed after {retries + 1} attempts: "
-                          f"{last_error}; check your network, or download it by hand")
-    if checksum is not None:
-        actual = file_digest(part, checksum[0])
-        if actual != checksum[1]:
-            part.unlink()
-            raise JetgenError(f"download of {url} is corrupted: {checksum[0]} {actual} != "
-                              f"expected {checksum[1]}; the partial file was removed, try again")
-    os.replace(part, dest)
-    return dest
+    raise JetgenError(f"download of {url} failed after {retries + 1} attempts: "
+                      f"{last_error}; check your network, or download it by hand")

@@ -1,6 +1,9 @@
 """The real JetNet files from Zenodo (records 6975118 for 30 and 6975117 for 150
 particles), checked against the MD5 that Zenodo publishes, cached per user.
 
+Beside each cached file, ``NAME.checksum`` records the checksum it was verified against;
+a later fetch re-checks the file against it and returns it without any network call.
+
 JetNet files hold ``particle_features`` and ``jet_features`` only: jetgen's HDF5 reader
 takes the class from the file name (``t.hdf5`` → top) when ``jet_type`` is absent.
 """
@@ -9,11 +12,12 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
 
-from ..download import default_cache_dir, download
+from ..download import default_cache_dir, download, file_digest
 from ..errors import JetgenError, UsageError
 
 ZENODO = "https://zenodo.org"
@@ -48,6 +52,8 @@ def fetch(jet_class: str, particles: int = 30, cache_dir: Path | None = None,
     base_url = (base_url or os.environ.get("JETGEN_JETNET_URL") or ZENODO).rstrip("/")
     name = file_name(jet_class, particles)
     dest = (cache_dir or default_cache_dir()) / "jetnet" / str(particles) / name
+    if _cached(dest):
+        return dest  # verified against the checksum recorded at download: no network
     files = _record_files(base_url, RECORDS[particles], timeout)
     entry = next((f for f in files if f.get("key", f.get("filename")) == name), None)
     if entry is None:
@@ -57,4 +63,30 @@ def fetch(jet_class: str, particles: int = 30, cache_dir: Path | None = None,
     url = links.get("self") or links.get("download")
     if base_url != ZENODO and url and url.startswith(ZENODO):
         url = base_url + url[len(ZENODO):]
-    return download(url, dest, (algorithm or "md5", digest), timeout=timeout)
+    checksum = (algorithm or "md5", digest)
+    download(url, dest, checksum, timeout=timeout)
+    _record_checksum(dest, checksum)
+    return dest
+
+
+def _sidecar(dest: Path) -> Path:
+    return dest.with_name(dest.name + ".checksum")
+
+
+def _cached(dest: Path) -> bool:
+    """Whether ``dest`` is there and matches the checksum recorded when it was fetched."""
+    try:
+        record = json.loads(_sidecar(dest).read_text())
+        if dest.stat().st_size != record["size"]:
+            return False
+        return file_digest(dest, record["algorithm"]) == record["digest"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return False  # no record (or no file): ask Zenodo
+
+
+def _record_checksum(dest: Path, checksum: tuple[str, str]) -> None:
+    record = {"algorithm": checksum[0], "digest": checksum[1], "size": dest.stat().st_size}
+    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".checksum")
+    with os.fdopen(fd, "w") as f:
+        json.dump(record, f)
+    os.replace(tmp, _sidecar(dest))
