@@ -1,18 +1,28 @@
-"""Jets/s of every sampler at 1, 10, 50, 100 steps, and peak memory of a large run.
+"""Jets/s of every sampler at 1, 10, 50, 100 steps, and peak memory of large runs.
 
     python benchmarks/sample_speed.py --model weights/pythia30-teacher.safetensors
     python benchmarks/sample_speed.py --model runs/teacher30 --jets 2000 --memory-n 100000
 
-Prints a table; nothing here is asserted (speed is judged by reading the table).
+Speeds: one warm-up batch per (sampler, steps), then the timed batches, in this process.
+Memory: each n is a separate `jetgen sample` process (1 step, Euler, one class, ROOT
+output), and its own peak resident set is read from outside: `/usr/bin/time -v` where it
+exists, else the child's /proc/PID/status VmHWM polled by this process. (Not the child's
+``ru_maxrss``: Linux carries that over from the parent across exec, so every row would
+read this process's peak.) A streaming writer keeps the peak flat in n.
+Prints tables; nothing here is asserted (speed is judged by reading the table).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import resource
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -30,27 +40,67 @@ from jetgen.sample import resolve_device
 def time_sampler(model, name: str, steps: int, n_jets: int, batch: int, device,
                  precision: str = "fp32") -> float:
     jet_type = np.arange(n_jets) % len(model.config.classes)
-    start = time.perf_counter()
-    for lo in range(0, n_jets, batch):
-        hi = min(n_jets, lo + batch)
+
+    def run(lo: int, hi: int) -> None:
         generate_batch(model, jet_type[lo:hi], np.arange(lo, hi, dtype=np.uint64), sampler=name,
                        steps=steps, device=device, precision=precision)
+
+    run(0, min(n_jets, batch))  # warm-up: first-call allocations, kernel selection
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    start = time.perf_counter()
+    for lo in range(0, n_jets, batch):
+        run(lo, min(n_jets, lo + batch))
     if device.type == "cuda":
         torch.cuda.synchronize()
     return n_jets / (time.perf_counter() - start)
 
 
-def peak_memory_mb(model: str, n: int, device: str) -> float:
-    """Peak RSS of a separate `jetgen sample` process writing n jets (1 step, Euler)."""
-    code = (
-        "import resource, sys, tempfile, pathlib; from jetgen.sample import sample_to_file;"
-        "d = tempfile.mkdtemp(); "
-        f"sample_to_file(pathlib.Path(d) / 'm.root', model={model!r}, classes=[2], n={n}, "
-        f"steps=1, sampler='euler', device={device!r});"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return float(out.stdout.strip().splitlines()[-1])
+def jetgen_command() -> list[str]:
+    """`jetgen` of this interpreter's environment (else `python -m jetgen`)."""
+    script = Path(sys.executable).parent / "jetgen"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "jetgen"]
+
+
+GNU_TIME = Path("/usr/bin/time")
+
+
+def _vm_hwm_kb(pid: int) -> int | None:
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    found = re.search(r"^VmHWM:\s+(\d+) kB", text, re.M)
+    return int(found.group(1)) if found else None
+
+
+def peak_memory(model: str, n: int, device: str, batch: int) -> tuple[float, float, str]:
+    """(peak RSS in MB, wall seconds, how measured) of one `jetgen sample` process
+    writing n jets (1 step, Euler, one class)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = [*jetgen_command(), "sample", "--model", model, "--jet", "t", "--n", str(n),
+               "--steps", "1", "--sampler", "euler", "--device", device, "--batch-size",
+               str(batch), "-o", str(Path(tmp) / "m.root")]
+        env = {**os.environ, "TERM": "dumb"}
+        start = time.perf_counter()
+        if GNU_TIME.exists():
+            report = Path(tmp) / "time.txt"
+            subprocess.run([str(GNU_TIME), "-v", "-o", str(report), *cmd], check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+            wall = time.perf_counter() - start
+            found = re.search(r"Maximum resident set size \(kbytes\): (\d+)",
+                              report.read_text())
+            return int(found.group(1)) / 1024, wall, "/usr/bin/time -v"
+        child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                 env=env)
+        peak = 0
+        while child.poll() is None:
+            peak = max(peak, _vm_hwm_kb(child.pid) or 0)
+            time.sleep(0.02)
+        wall = time.perf_counter() - start
+        if child.returncode:
+            raise subprocess.CalledProcessError(child.returncode, cmd)
+        return peak / 1024, wall, "VmHWM of /proc/PID/status, polled"
 
 
 def main() -> None:
@@ -62,7 +112,10 @@ def main() -> None:
     parser.add_argument("--device", default="auto")
     parser.add_argument("--samplers", nargs="+", default=list(SAMPLERS))
     parser.add_argument("--precision", default="fp32", choices=SAMPLE_PRECISIONS)
-    parser.add_argument("--memory-n", type=int, nargs="*", default=[10_000, 100_000])
+    parser.add_argument("--memory-n", type=lambda v: int(float(v)), nargs="*",
+                        default=[10_000, 100_000, 1_000_000],
+                        help="jets of each `jetgen sample` process whose peak memory is "
+                        "measured (default: 10k 100k 1M; the 1M run takes minutes)")
     args = parser.parse_args()
     device = resolve_device(args.device)
     path, _ = resolve_model(args.model)
@@ -82,15 +135,19 @@ def main() -> None:
         table.add_row(*row)
     console = Console()
     console.print(table)
-    mem = Table(title="peak RSS of `jetgen sample` (must not grow with n)")
-    mem.add_column("n jets")
-    mem.add_column("peak RSS [MB]")
+    if not args.memory_n:
+        return
+    mem = Table(title="peak RSS of one `jetgen sample` process per n (1 step, Euler, "
+                f"batch {args.batch}, ROOT file): must not grow with n")
+    for col in ("n jets", "peak RSS (MB)", "wall (s)", "jets/s (whole process)"):
+        mem.add_column(col, justify="right")
+    how = ""
     for n in args.memory_n:
-        mem.add_row(f"{n:,}", f"{peak_memory_mb(str(path), n, str(device)):,.0f}")
+        peak, wall, how = peak_memory(str(path), n, str(device), args.batch)
+        mem.add_row(f"{n:,}", f"{peak:,.0f}", f"{wall:,.1f}", f"{n / wall:,.0f}")
     console.print(mem)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    console.print(f"this process: {rss:.0f} MB")
-
+    console.print(f"measured with {how}; this benchmark process itself: {rss:.0f} MB")
 
 if __name__ == "__main__":
     main()
