@@ -9,8 +9,10 @@ import typer
 
 def distill(
     output: Path = typer.Option(Path("runs/distilled"), "--output", "-o", help="Run directory."),
-    method: str = typer.Option("progressive", "--method", help="progressive, consistency, or "
-                                "compress (same steps, the cheaper --student-config network)."),
+    method: str = typer.Option("progressive", "--method", help="progressive, consistency, "
+                                "compress (same steps, the cheaper --student-config network), "
+                                "or adversarial (fine-tune a one-step student against real "
+                                "jets)."),
     factor: int = typer.Option(2, "--factor", help="Progressive: step reduction (power of 2)."),
     steps: int = typer.Option(1, "--steps", help="Consistency: sampling steps of the student."),
     teacher: str | None = typer.Option(None, "--teacher", help="Teacher name or file (default: "
@@ -34,6 +36,20 @@ def distill(
                              "model, or the jet-level model of (pT, eta, mass, n) ('jet')."),
     precision: str = typer.Option("fp32", "--precision", help="fp32 or bf16 (autocast forward "
                                   "passes; for a student that samples in bf16)."),
+    adv_weight: float = typer.Option(1.0, "--adv-weight", help="Adversarial: weight of the "
+                                     "LSGAN generator loss."),
+    anchor_weight: float = typer.Option(1.0, "--anchor-weight", help="Adversarial: weight of "
+                                        "the MSE to the frozen starting student."),
+    disc_lr: float = typer.Option(1e-4, "--disc-lr", help="Adversarial: discriminator "
+                                  "learning rate."),
+    val_every: int | None = typer.Option(None, "--val-every", help="Optimiser steps between "
+                                         "validations (default: min(200, --train-steps))."),
+    val_jets: int = typer.Option(2000, "--val-jets", help="Adversarial: jets per class per "
+                                 "validation (and per half of the floor)."),
+    disc_warmup: int = typer.Option(200, "--disc-warmup", help="Adversarial: first steps in "
+                                    "which only the discriminator learns."),
+    patience: int = typer.Option(6, "--patience", help="Adversarial: validations without a "
+                                 "better physics score before stopping."),
 ) -> None:
     """Distil a teacher into a faster student.
 
@@ -45,19 +61,32 @@ def distill(
 
     Halve the jet-level model's steps twice: jetgen distill --part jet --factor 4
     --teacher runs/epic1/ema.safetensors -o runs/epic1-jet
+
+    Sharpen a one-step student's substructure against real jets (early-stopped on the
+    validation split's τ21, τ32, D2, mass and FPND_ref; validation.csv/.png in the run):
+    jetgen distill --method adversarial --teacher pythia30-epic1 --data data/t30.h5
+    --train-steps 2000 --lr 3e-5 --precision bf16 -o runs/adv
     """
     from ..config import TrainConfig, load_run_config
+    from ..distill.adversarial import AdversarialSettings
     from ..distill.run import distill as run_distill
+    from ..errors import UsageError
     from .progress import step_progress
 
+    if val_every is not None and val_every < 1:
+        raise UsageError(f"--val-every must be at least 1, got {val_every}")
     cfg = TrainConfig(lr=lr, batch_size=batch_size, total_steps=train_steps,
                       warmup_steps=min(100, train_steps // 10 + 1),
                       checkpoint_every=max(1, min(200, train_steps)),
-                      val_every=max(1, min(200, train_steps)))
+                      val_every=val_every or max(1, min(200, train_steps)))
+    settings = AdversarialSettings(adv_weight=adv_weight, anchor_weight=anchor_weight,
+                                   disc_lr=disc_lr, val_jets=val_jets, patience=patience,
+                                   disc_warmup=disc_warmup)
     student_net = load_run_config(student_config).model.net if student_config else None
     with step_progress(f"distilling ({method})", train_steps) as update:
         path = run_distill(output, method=method, factor=factor, steps=steps, teacher=teacher,
                            data=data, train=cfg, student_net=student_net,
                            teacher_steps=teacher_steps, teacher_sampler=teacher_sampler,
-                           device=device, precision=precision, part=part, on_step=update)
+                           device=device, precision=precision, part=part, on_step=update,
+                           adversarial=settings)
     typer.echo(f"student weights: {path} (sample with `jetgen sample --model {path}`)")

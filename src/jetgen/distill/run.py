@@ -4,7 +4,7 @@ consistency distillation, each a Trainer run with its own loss."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
@@ -19,6 +19,13 @@ from ..precision import check_precision
 from ..registry import catalogue, resolve_model
 from ..sample import resolve_device
 from ..train import EMA_FILE, Trainer, load_splits
+from .adversarial import (
+    AdversarialSettings,
+    AdversarialTrainer,
+    adversarial_student,
+    best_file,
+    check_one_step,
+)
 from .consistency import ConsistencyObjective, consistency_student
 from .progressive import (
     PARTS,
@@ -29,8 +36,9 @@ from .progressive import (
     progressive_student,
     recipe,
 )
+from .validation import PhysicsValidation
 
-METHODS = ("progressive", "consistency", "compress")
+METHODS = ("progressive", "consistency", "compress", "adversarial")
 
 
 def with_precision(loss_fn: Callable, device: torch.device, precision: str) -> Callable:
@@ -95,7 +103,8 @@ def distill(output: Path, *, method: str = "progressive", factor: int = 2, steps
             teacher_steps: int | None = None, teacher_sampler: str | None = None,
             device: str = "cpu", precision: str = "fp32", part: str = "particle",
             on_step: Callable[[dict], None] | None = None,
-            on_round: Callable[[int, int], None] | None = None) -> Path:
+            on_round: Callable[[int, int], None] | None = None,
+            adversarial: AdversarialSettings | None = None) -> Path:
     """Distil ``teacher``; returns the final student's weights file (in ``output``).
 
     ``student_net``: a particle network for the (first) student other than the teacher's,
@@ -110,6 +119,8 @@ def distill(output: Path, *, method: str = "progressive", factor: int = 2, steps
     the particle model kept as is (``factor`` then divides the teacher's jet-level steps).
     ``precision``: "bf16" autocasts teacher and student forward passes (jetgen.precision);
     a student that will sample in bf16 then also trains the way it runs.
+    ``method="adversarial"``: fine-tune the one-step ``teacher`` against real jets
+    (adversarial.py, settings from ``adversarial``); returns the best-validated weights.
     """
     _check_choices(method, part, precision, steps, teacher_sampler)
     teacher_path = resolve_model(teacher)[0] if teacher else default_teacher()
@@ -126,6 +137,10 @@ def distill(output: Path, *, method: str = "progressive", factor: int = 2, steps
             model.config.steps = teacher_steps
     if method == "compress":
         check_compress(model, student_net)  # before reading any data
+    if method == "adversarial":
+        check_one_step(model)
+        adversarial = adversarial or AdversarialSettings()
+        adversarial.check()
     if method == "progressive":
         check_factor(factor, recipe(model, part)[1])
     data = _training_data(data, meta, teacher_path)
@@ -140,6 +155,8 @@ def distill(output: Path, *, method: str = "progressive", factor: int = 2, steps
         return _compress(job, output, student_net, teacher_sampler)
     if method == "progressive":
         return _progressive(job, output, factor, part, student_net, teacher_sampler, on_round)
+    if method == "adversarial":
+        return _adversarial(job, output, adversarial)
     return _consistency(job, output, steps, student_net)
 
 
@@ -154,6 +171,8 @@ def _check_choices(method: str, part: str, precision: str, steps: int,
     if part == "jet" and method != "progressive":
         raise UsageError("--part jet distils the jet-level model progressively; it takes no "
                          f"--method {method}")
+    if method == "adversarial" and part != "particle":
+        raise UsageError("--method adversarial fine-tunes the particle model only")
     if method == "consistency" and steps < 1:
         raise UsageError(f"--steps must be at least 1, got {steps}")
     if teacher_sampler is not None:
@@ -219,3 +238,22 @@ def _consistency(job: Job, output: Path, steps: int, student_net: NetConfig | No
         objective.target.load_state_dict(trainer.model.state_dict())
     trainer.fit(job.train_cfg.total_steps, on_step=job.on_step)
     return output / EMA_FILE
+
+
+def _adversarial(job: Job, output: Path, settings: AdversarialSettings) -> Path:
+    student = adversarial_student(job.teacher)
+    info = {**job.lineage, "distillation": {"method": "adversarial", "stage": 1, "steps": 1,
+                                            "precision": job.precision,
+                                            "adversarial": asdict(settings)}}
+    trainer = AdversarialTrainer(student, RunConfig(student.config, job.train_cfg), output,
+                                 job.train_jets, job.val_jets, job.device, info,
+                                 settings=settings, anchor=job.teacher,
+                                 precision=job.precision)
+    resumed = trainer.resume()
+    trainer.validation = PhysicsValidation(job.val_jets, student.config.classes,
+                                           settings.val_jets, output)
+    if not resumed and not trainer.validation.history:
+        trainer.validate()  # step 0: where the starting student stands
+    trainer.fit(job.train_cfg.total_steps, on_step=job.on_step,
+                should_stop=trainer.should_stop)
+    return best_file(output)
