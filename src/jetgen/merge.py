@@ -44,7 +44,7 @@ class _Piece:
 
 
 def merge_shards(inputs: list[Path], output: Path, *, overwrite: bool = False,
-                 tree: str = "tree", max_bytes: int | None = None,
+                 tree: str | None = None, max_bytes: int | None = None,
                  on_progress: Callable[[int], None] | None = None) -> dict:
     """Check that ``inputs`` are all shards of one run and write them, in order, to
     ``output``. Returns {"jets", "shards", "output"}."""
@@ -64,8 +64,9 @@ def merge_shards(inputs: list[Path], output: Path, *, overwrite: bool = False,
         "utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     }
     n_particles = int(first["n_particles"])
+    out_tree = tree or _tree_of(pieces[0].path)
     chunk = max(1, CHUNK_PARTICLES // n_particles)
-    with open_writer(output, n_particles, record, overwrite=overwrite, tree=tree,
+    with open_writer(output, n_particles, record, overwrite=overwrite, tree=out_tree,
                      max_bytes=max_bytes) as writer:
         for piece in pieces:
             for lo in range(0, piece.jets, chunk):
@@ -76,7 +77,16 @@ def merge_shards(inputs: list[Path], output: Path, *, overwrite: bool = False,
     return {"jets": sum(p.jets for p in pieces), "shards": len(pieces), "output": str(output)}
 
 
-def check_shards(inputs: list[Path], tree: str = "tree") -> list[_Piece]:
+def _tree_of(path: Path) -> str:
+    """The merged file keeps the shards' TTree name (HDF5 shards: jetgen's "tree")."""
+    if file_format(path) != "root":
+        return "tree"
+    from .io.root import tree_name
+
+    return tree_name(path)
+
+
+def check_shards(inputs: list[Path], tree: str | None = None) -> list[_Piece]:
     """The shards in order, or a one-line error saying why they do not make one run."""
     pieces: dict[Path, _Piece] = {}
     for path in map(Path, inputs):

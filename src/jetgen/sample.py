@@ -19,7 +19,7 @@ import torch
 
 from .errors import JetgenError, UsageError, warn
 from .generate_jets import generate_batch
-from .io import file_format, open_writer, read_jets
+from .io import file_format, open_writer, read_conditions
 from .io.atomic import check_output
 from .io.provenance import base_provenance
 from .jets import CLASSES, JET_FEATURES, Jets
@@ -67,18 +67,35 @@ class Plan:
         return None if self.kin is None else self.kin[index]
 
 
-def plan_jobs(classes: list[int] | None, n: int | None, conditions: Path | None) -> Plan:
-    """The run's plan: ``n`` jets of each class, or the (first ``n``) jets of a file."""
+def clamp_multiplicity(kin: np.ndarray, n_particles: int, source) -> None:
+    """n of --conditions rounded and clamped to [1, the model's particles] in place, with
+    a warning that counts the jets changed (a jet cannot have 0 or more constituents than
+    the model generates)."""
+    n = np.rint(kin[:, 3])
+    low, high = int((n < 1).sum()), int((n > n_particles).sum())
+    if low or high:
+        warn(f"{source}: {low} jets with n < 1 and {high} with n > {n_particles} (the "
+             f"model's particles); their n is clamped to 1…{n_particles}")
+    kin[:, 3] = np.clip(n, 1, n_particles)
+
+
+def plan_jobs(classes: list[int] | None, n: int | None, conditions: Path | None,
+              conditions_tree: str | None = None) -> Plan:
+    """The run's plan: ``n`` jets of each class, or the (first ``n``) jets of a file (only
+    its jet-level columns are read: class, pT, η, mass, n)."""
     if n is not None and n <= 0:
         raise UsageError(f"--n must be a positive number of jets, got {n}")
     if conditions is not None:
-        given = read_jets(conditions)
-        if not len(given):
+        jet_type, kin = read_conditions(conditions, conditions_tree)
+        if not len(jet_type):
             raise JetgenError(f"{conditions}: holds no jets")
-        if not np.isfinite(given.jet).all():
-            bad = int((~np.isfinite(given.jet)).any(1).sum())
+        if not np.isfinite(kin).all():
+            bad = int((~np.isfinite(kin)).any(1).sum())
             raise JetgenError(f"{conditions}: {bad} jets have NaN/inf kinematics")
-        jet_type, kin = given.jet_type, given.jet
+        unknown = sorted(set(jet_type.tolist()) - set(range(len(CLASSES))))
+        if unknown:
+            raise JetgenError(f"{conditions}: jet_type values {unknown} are not JetNet classes "
+                              f"(0-{len(CLASSES) - 1} = {', '.join(CLASSES)})")
         if classes is not None:
             keep = np.isin(jet_type, classes)
             jet_type, kin = jet_type[keep], kin[keep]
@@ -103,6 +120,7 @@ def sample_to_file(output, *, model: str | None = None, classes: list[int] | Non
                    schedule: str | None = None, batch_size: int = 1000, device: str = "cpu",
                    overwrite: bool = False, tree: str = "tree", shard: Shard | None = None,
                    max_bytes: int | None = None, precision: str = "auto",
+                   conditions_tree: str | None = None,
                    on_progress: Callable[[int], None] | None = None) -> dict:
     """Generate the run's jets (or shard ``shard`` of them) into ``output``, atomically."""
     if batch_size <= 0:
@@ -110,7 +128,7 @@ def sample_to_file(output, *, model: str | None = None, classes: list[int] | Non
     check_precision(precision, SAMPLE_PRECISIONS)
     check_seed(seed)
     output = check_output(output, overwrite)
-    plan = plan_jobs(classes, n, conditions)
+    plan = plan_jobs(classes, n, conditions, conditions_tree)
     start, stop = shard_range(plan.total, shard, COMPUTE_BLOCK)
     dev = resolve_device(device)
     path, entry = resolve_model(model)
@@ -125,6 +143,7 @@ def sample_to_file(output, *, model: str | None = None, classes: list[int] | Non
         raise JetgenError(f"model {path.name} was not trained on class(es) {', '.join(unknown)}")
     _check_disk(output, stop - start, cfg.n_particles, overwrite, max_bytes)
     if plan.kin is not None:
+        clamp_multiplicity(plan.kin, cfg.n_particles, conditions)
         message = range_warning(plan.kin, training_range(meta))
         if message:
             warn(message)

@@ -21,6 +21,8 @@ def eval_command(
     json_out: Path | None = typer.Option(None, "--json", help="Write raw values, errors, "
                                          "units, settings and provenance here."),
     plots: Path | None = typer.Option(None, "--plots", help="Directory for PNG/PDF plots."),
+    tree: str | None = typer.Option(None, "--tree", help="TTree of a ROOT input (default: "
+                                    "its only TTree)."),
     jet: list[str] | None = typer.Option(None, "--jet", "-j", help="Only these classes "
                                          "(g q t w z or names; default: all in FILE)."),
     reference_split: str | None = typer.Option(
@@ -52,7 +54,7 @@ def eval_command(
         result = evaluate(
             file, reference, n_jets=jets, seed=seed, classes=jet, n_particles=particles,
             reference_split=reference_split, fpnd_jets=fpnd_jets, bootstrap=bootstrap,
-            cache=not no_cache, plots=plots, on_progress=on_progress)
+            cache=not no_cache, plots=plots, on_progress=on_progress, tree=tree)
     render(result, Console())
     if json_out is not None:
         write_json(result, json_out)

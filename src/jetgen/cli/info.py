@@ -10,6 +10,8 @@ import typer
 def info(
     path: Path = typer.Argument(..., help="A jetgen/JetNet ROOT or HDF5 file."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    tree: str | None = typer.Option(None, "--tree", help="TTree of a ROOT file (default: "
+                                    "its only TTree)."),
 ) -> None:
     """Format, contents, jets per class, particle count and provenance of a jet file.
 
@@ -17,7 +19,7 @@ def info(
     """
     from ..io.summary import render_summary, summarize
 
-    summary = summarize(path)
+    summary = summarize(path, tree)
     if as_json:
         import json
 

@@ -10,7 +10,8 @@ import typer
 def merge(
     shards: list[Path] = typer.Argument(..., help="The shard files (any order; ROOT or HDF5)."),
     output: Path = typer.Option(..., "--output", "-o", help="Merged .root or .h5 file."),
-    tree: str = typer.Option("tree", "--tree-name", help="TTree name of ROOT files."),
+    tree: str | None = typer.Option(None, "--tree-name", help="TTree of the ROOT shards and "
+                                    "the output (default: the shards' only TTree)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing output."),
 ) -> None:
     """Check that the shards make one run (same model, seed, sampler, steps, N; none missing

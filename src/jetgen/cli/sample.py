@@ -14,7 +14,13 @@ def sample(
     model: str | None = typer.Option(None, "--model", "-m", help="Model name or .safetensors "
                                      "file (default: the shipped default model)."),
     conditions: Path | None = typer.Option(None, "--conditions", help="Take class and jet "
-                                           "kinematics from this ROOT/HDF5 file."),
+                                           "kinematics from this ROOT/HDF5 file (only its "
+                                           "jet_type, pT, eta, mass, n columns are read; n "
+                                           "outside 1…the model's particles is clamped, "
+                                           "with a warning)."),
+    conditions_tree: str | None = typer.Option(None, "--conditions-tree", help="TTree of a "
+                                               "ROOT --conditions file (default: its only "
+                                               "TTree)."),
     sampler: str | None = typer.Option(None, "--sampler", help="euler, heun, dpmpp_2m, ddim, "
                                        "euler_maruyama, rk4, lms (default: the model's)."),
     steps: int | None = typer.Option(None, "--steps", help="Sampler steps (default: model's)."),
@@ -46,12 +52,14 @@ def sample(
 
     classes = parse_classes(jet) if jet else None
     piece = parse_shard(shard) if shard is not None else None
-    start, stop = shard_range(plan_jobs(classes, n, conditions).total, piece, COMPUTE_BLOCK)
+    start, stop = shard_range(plan_jobs(classes, n, conditions, conditions_tree).total, piece,
+                              COMPUTE_BLOCK)
     with terminate_as_interrupt(), jet_progress("sampling", stop - start) as advance:
         summary = sample_to_file(
             output, model=model, classes=classes, n=n, conditions=conditions, seed=seed,
             sampler=sampler, steps=steps, batch_size=batch_size, device=device,
             overwrite=overwrite, tree=tree, shard=piece, precision=precision,
+            conditions_tree=conditions_tree,
             on_progress=advance,
         )
     where = f" (shard {piece}: jets {start}–{stop - 1} of {summary['total_jets']})" if (

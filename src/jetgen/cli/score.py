@@ -27,6 +27,8 @@ def score(
     jet: list[str] | None = typer.Option(None, "--jet", "-j", help="Only these classes "
                                          "(g q t w z, names, or all)."),
     n: int | None = typer.Option(None, "--n", "-n", help="Only the first N (selected) jets."),
+    tree: str | None = typer.Option(None, "--tree", help="TTree of a ROOT input (default: "
+                                    "its only TTree)."),
     reconstruct: bool = typer.Option(False, "--reconstruct", help="Instead of scoring: "
                                      "encode each jet to noise with the ODE and decode it "
                                      "back; -o gets the reconstructions, OUT_originals the "
@@ -59,7 +61,7 @@ def score(
         raise UsageError("--sampler and --plots apply to --reconstruct only")
     classes = parse_classes(jet) if jet else None
     check_outputs(output, overwrite, reconstruct=reconstruct)
-    selection = select_jets(jets, classes, n)
+    selection = select_jets(jets, classes, n, tree)
     with terminate_as_interrupt():
         if reconstruct:
             with jet_progress("reconstructing", len(selection.jets)) as advance:

@@ -33,13 +33,13 @@ class Side:
     content_hash: str = ""
 
 
-def load_generated(generated: Jets | str | Path) -> Side:
+def load_generated(generated: Jets | str | Path, tree: str | None = None) -> Side:
     if isinstance(generated, Jets):
         return Side(generated, "generated jets")
     from ..io import read_jets, read_provenance
 
     path = str(generated)
-    jets = read_jets(path)
+    jets = read_jets(path, tree=tree)
     return Side(jets, path, [path], read_provenance(path))
 
 

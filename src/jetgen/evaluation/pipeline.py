@@ -61,6 +61,7 @@ def evaluate(
     workers: int | None = None,
     plots: str | Path | None = None,
     on_progress: ProgressFn | None = None,
+    tree: str | None = None,
 ) -> dict:
     """JetNet metrics of ``generated`` against ``reference``, with the truth floor.
 
@@ -71,6 +72,7 @@ def evaluate(
     user cache dir (``$JETGEN_CACHE_DIR`` overrides), a path, or False. ``jetnet_fpnd``
     adds jetnet's stored-statistics FPND; default: only when the reference is JetNet.
     ``plots``: a directory for PNG/PDF comparison plots (generated vs reference half A).
+    ``tree``: the TTree of a generated ROOT file (default: its only TTree).
 
     Returns a JSON-ready dict: settings, both sides' provenance, and per class every
     metric's raw value, error, floor, floor error, ratio and display scale.
@@ -84,14 +86,15 @@ def evaluate(
                          n_particles=n_particles, reference_split=reference_split,
                          fpnd_jets=fpnd_jets, bootstrap=bootstrap, cache=cache,
                          jetnet_fpnd=jetnet_fpnd, workers=workers, plots=plots,
-                         on_progress=on_progress)
+                         on_progress=on_progress, tree=tree)
 
 
 def _evaluate(generated, reference, *, n_jets, seed, classes, n_particles, reference_split,
-              fpnd_jets, bootstrap, cache, jetnet_fpnd, workers, plots, on_progress) -> dict:
+              fpnd_jets, bootstrap, cache, jetnet_fpnd, workers, plots, on_progress,
+              tree=None) -> dict:
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    gen = load_generated(generated)
+    gen = load_generated(generated, tree)
     check_finite(gen)
     ref = load_reference(reference, gen, reference_split)
     check_finite(ref)

@@ -26,9 +26,10 @@ def file_format(path) -> str:
     )
 
 
-def read_jets(path, start: int = 0, stop: int | None = None, tree: str = "tree") -> Jets:
+def read_jets(path, start: int = 0, stop: int | None = None, tree: str | None = None) -> Jets:
     """All jets (or rows ``start:stop``) of a jetgen/JetNet file (of a whole rolled-over
-    ROOT set when ``path`` is its first file)."""
+    ROOT set when ``path`` is its first file). ``tree``: the TTree of a ROOT file, or None
+    for its only TTree (an error names them when there are several)."""
     if file_format(path) == "root":
         from .root import read_root
 
@@ -38,7 +39,7 @@ def read_jets(path, start: int = 0, stop: int | None = None, tree: str = "tree")
     return read_hdf5(path, start=start, stop=stop)
 
 
-def read_provenance(path, tree: str = "tree") -> dict:
+def read_provenance(path, tree: str | None = None) -> dict:
     """The provenance record a jetgen file carries ({} for files from elsewhere)."""
     if file_format(path) == "root":
         from .root import read_provenance_root
@@ -66,7 +67,7 @@ def open_writer(path, n_particles: int, provenance: dict, overwrite: bool = Fals
     return HDF5Writer(path, n_particles, provenance, overwrite=overwrite)
 
 
-def count_jets(path, tree: str = "tree") -> int:
+def count_jets(path, tree: str | None = None) -> int:
     """Number of jets in a file without reading them."""
     if file_format(path) == "root":
         from .root import count_root
@@ -75,3 +76,15 @@ def count_jets(path, tree: str = "tree") -> int:
     from .hdf5 import count_hdf5
 
     return count_hdf5(path)
+
+
+def read_conditions(path, tree: str | None = None):
+    """(jet_type [N], kinematics [N, 4] = pT, η, mass, n) from the jet-level columns alone:
+    a user's ntuple need not hold constituents in jetgen's format."""
+    if file_format(path) == "root":
+        from .root import read_root_conditions
+
+        return read_root_conditions(path, tree=tree)
+    from .hdf5 import read_hdf5_conditions
+
+    return read_hdf5_conditions(path)

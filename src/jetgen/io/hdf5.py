@@ -238,6 +238,23 @@ def read_hdf5(path, start: int = 0, stop: int | None = None) -> Jets:
     return Jets.from_jetnet_array(particles, jet, jet_type, extra)
 
 
+def read_hdf5_conditions(path) -> tuple[np.ndarray, np.ndarray]:
+    """(jet_type, jet_features [N, 4]) without touching particle_features."""
+    path = Path(path)
+    with _open(path) as f:
+        if "jet_features" not in f:
+            raise JetgenError(f"{path}: missing dataset 'jet_features'"
+                              f"{nearest('jet_features', list(f.keys()))}; --conditions needs "
+                              "jet_features [N, 4] (pT, eta, mass, n) and jet_type")
+        jet = np.asarray(f["jet_features"][()], np.float32)
+        if jet.ndim != 2 or jet.shape[1] != 4:
+            raise JetgenError(f"{path}: expected jet_features [N, 4], got {jet.shape}")
+        name = "jet_type" if "jet_type" in f else "jet_types" if "jet_types" in f else None
+        jet_type = (np.asarray(f[name][()], np.int32) if name else
+                    np.full(len(jet), _class_from_name(path), np.int32))
+    return jet_type, jet
+
+
 def count_hdf5(path) -> int:
     path = Path(path)
     with _open(path) as f:

@@ -377,3 +377,23 @@ def _read_one(path: Path, start: int, stop: int | None, tree: str | None,
     extra = {k: ak.to_numpy(arrays[k]) for k in extra_names}
     return Jets(particles, mask, jet, ak.to_numpy(arrays["jet_type"]), extra)
 
+
+
+def read_root_conditions(path, tree: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Only the jet-level branches (JET_BRANCHES) of every file of a set."""
+    files = part_files(path)
+    name = tree_name(files[0], tree)
+    types, kin = [], []
+    for part in files:
+        with _open(part) as f:
+            t = f[name]
+            have = list(t.keys())
+            for needed in JET_BRANCHES:
+                if needed not in have:
+                    raise JetgenError(f"{part}: TTree {name!r} has no branch {needed!r}"
+                                      f"{nearest(needed, have)}; --conditions needs "
+                                      f"{', '.join(JET_BRANCHES)}")
+            arrays = t.arrays(list(JET_BRANCHES), library="np")
+        types.append(arrays["jet_type"].astype(np.int32))
+        kin.append(np.stack([arrays[k].astype(np.float32) for k in JET_BRANCHES[:4]], 1))
+    return np.concatenate(types), np.concatenate(kin)

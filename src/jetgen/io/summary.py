@@ -13,16 +13,23 @@ from . import file_format, read_jets, read_provenance
 CHUNK = 200_000
 
 
-def summarize(path) -> dict:
+def summarize(path, tree: str | None = None) -> dict:
+    """``tree``: the TTree of a ROOT file (default: its only one)."""
     path = Path(path)
     fmt = file_format(path)
     from . import count_jets
 
-    total = count_jets(path)
+    label = "HDF5 (JetNet)"
+    if fmt == "root":
+        from .root import tree_name
+
+        tree = tree_name(path, tree)
+        label = f"ROOT TTree {tree!r}"
+    total = count_jets(path, tree)
     per_class: dict[int, dict[str, float]] = {}
     n_particles = None
     for start in range(0, max(total, 1), CHUNK):
-        jets = read_jets(path, start=start, stop=min(total, start + CHUNK))
+        jets = read_jets(path, start=start, stop=min(total, start + CHUNK), tree=tree)
         n_particles = jets.n_particles
         for c in np.unique(jets.jet_type):
             sel = jets.jet_type == c
@@ -38,7 +45,7 @@ def summarize(path) -> dict:
         n = acc.pop("jets")
         name = CLASSES[c] if 0 <= c < len(CLASSES) else str(c)
         classes[name] = {"jets": n, **{f"mean_{k}": v / n for k, v in acc.items()}}
-    return {"path": str(path), "format": "ROOT TTree 'tree'" if fmt == "root" else "HDF5 (JetNet)",
+    return {"path": str(path), "format": label,
             "jets": total, "particles": n_particles, "classes": classes,
             "provenance": read_provenance(path)}
 

@@ -52,11 +52,11 @@ class Selection:
 
 
 def select_jets(path: str | Path, classes: list[int] | None = None,
-                n: int | None = None) -> Selection:
+                n: int | None = None, tree: str | None = None) -> Selection:
     """Jets of ``path``, only ``classes`` if given, the first ``n`` of them if given."""
     if n is not None and n <= 0:
         raise UsageError(f"--n must be a positive number of jets, got {n}")
-    jets = read_jets(path)
+    jets = read_jets(path, tree=tree)
     index = np.arange(len(jets), dtype=np.int64)
     if classes:
         keep = np.isin(jets.jet_type, classes)
