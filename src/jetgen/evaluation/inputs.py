@@ -63,6 +63,8 @@ def resolve_reference(reference, generated: Side) -> tuple[list[str] | Jets, str
     """``reference`` argument, else the generated file's provenance; (paths or jets, split)."""
     if isinstance(reference, Jets):
         return reference, None
+    if isinstance(reference, (list, tuple)):
+        return [str(p) for p in reference], None
     if reference is not None:
         return [str(reference)], None
     entry = generated.provenance.get("reference")

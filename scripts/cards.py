@@ -1,0 +1,113 @@
+"""Every shipped card's metric table, from one command with one protocol.
+
+    python scripts/cards.py                       # every model in weights/models.json
+    python scripts/cards.py pythia30-epic1 --n 10000
+
+For each model: ``jetgen sample`` --n jets of every class it knows (seed --seed, the
+model's own default sampler, steps and precision), then ``jetgen eval`` against the test
+split of the training files in --data-dir (the floor from two disjoint test halves at the
+same n, --bootstrap batches, metric seed 0). The card's "Metrics" section and the
+registry's ``metrics`` and ``card_protocol`` are replaced; the rest of the card (what the
+model is, how it was trained) is kept. The raw `jetgen eval` JSON lands in cards/.
+
+Maintainers' tool, not part of the installed package: it needs the training data
+(``jetgen data generate --jet X --n 150000 --seed 1 -o data/X30.h5``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+from jetgen.evaluation import evaluate
+from jetgen.evaluation.report import write_json
+from jetgen.modelcard import metrics_table
+from jetgen.registry import REGISTRY_FILE, catalogue, sha256_file, weights_dir
+from jetgen.sample import sample_to_file
+
+#: The protocol every card states (and the slow test in tests/test_cards.py re-runs).
+PROTOCOL = {"n": 10_000, "seed": 2026, "bootstrap": 5, "metric_seed": 0, "split": "test"}
+OUT = Path("cards")
+
+
+def protocol_text(protocol: dict, data: list[str]) -> str:
+    return (f"`python scripts/cards.py` (protocol: `jetgen sample --n {protocol['n']:,}` per "
+            f"class, `--seed {protocol['seed']}`, the model's default sampler and precision; "
+            f"`jetgen eval --jets {protocol['n']:,} --bootstrap {protocol['bootstrap']} "
+            f"--seed {protocol['metric_seed']}` against the {protocol['split']} split of "
+            f"{', '.join(Path(p).name for p in data)}; the truth floor is the same metric "
+            "between two disjoint halves of that split at the same n; no ratio where the "
+            "floor is consistent with zero). Training data: jetgen's own Pythia sample, not "
+            "the JetNet dataset.")
+
+
+def measure(name: str, protocol: dict, data: list[str], work: Path) -> dict:
+    """Sample and evaluate one model; the eval result (JSON-ready dict)."""
+    entry = catalogue().models[name]
+    out = work / f"{name}.h5"
+    sample_to_file(out, model=name, classes=[["g", "q", "t", "w", "z"].index(c)
+                                             for c in entry["classes"]],
+                   n=protocol["n"], seed=protocol["seed"], batch_size=4096, overwrite=True)
+    return evaluate(out, data, n_jets=protocol["n"], seed=protocol["metric_seed"],
+                    reference_split=protocol["split"], bootstrap=protocol["bootstrap"],
+                    cache=False)
+
+
+def replace_metrics(card: str, section: str) -> str:
+    """The card with its metrics section (up to the next ``## ``) replaced."""
+    pattern = re.compile(r"## Metrics.*?(?=\n## |\Z)", re.S)
+    if pattern.search(card):
+        return pattern.sub(lambda _: section.rstrip("\n") + "\n", card, count=1)
+    return card.replace("\n## Licence", f"\n{section}\n## Licence", 1)
+
+
+def update(name: str, result: dict, protocol: dict, data: list[str]) -> None:
+    folder = weights_dir()
+    section = "\n".join(["## Metrics against the truth floor (held-out test split)", "",
+                         protocol_text(protocol, data), *metrics_table(result), ""])
+    card_path = folder / f"{name}.md"
+    card_path.write_text(replace_metrics(card_path.read_text(), section))
+    registry = folder / REGISTRY_FILE
+    listing = json.loads(registry.read_text())
+    for entry in listing["models"]:
+        if entry["name"] == name:
+            entry["metrics"] = {c: {k: {"value": v["value"], "error": v.get("error"),
+                                        "floor": v["floor"], "floor_error": v.get("floor_error"),
+                                        "ratio": v["ratio"]} for k, v in e["metrics"].items()}
+                                for c, e in result["classes"].items()}
+            entry["card_protocol"] = {**protocol, "data": [Path(p).name for p in data],
+                                      "model_sha256": sha256_file(folder / entry["file"])}
+    registry.write_text(json.dumps(listing, indent=2) + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="*", help="models to re-card (default: all shipped)")
+    parser.add_argument("--n", type=int, default=PROTOCOL["n"])
+    parser.add_argument("--seed", type=int, default=PROTOCOL["seed"])
+    parser.add_argument("--bootstrap", type=int, default=PROTOCOL["bootstrap"])
+    parser.add_argument("--data-dir", type=Path, default=Path("data"))
+    args = parser.parse_args(argv)
+    protocol = {**PROTOCOL, "n": args.n, "seed": args.seed, "bootstrap": args.bootstrap}
+    names = args.names or list(catalogue().models)
+    data = [str(args.data_dir / f"{c}30.h5") for c in ("g", "q", "t", "w", "z")]
+    missing = [p for p in data if not Path(p).exists()]
+    if missing:
+        print(f"cards.py: training data missing: {', '.join(missing)}", file=sys.stderr)
+        return 1
+    OUT.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in names:
+            result = measure(name, protocol, data, Path(tmp))
+            write_json(result, OUT / f"{name}.json")
+            update(name, result, protocol, data)
+            print(f"{name}: card and registry metrics from n={protocol['n']} per class")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
