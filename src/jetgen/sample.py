@@ -137,6 +137,10 @@ def sample_to_file(output, *, model: str | None = None, classes: list[int] | Non
     precision = resolve_precision(precision, cfg.precision, dev)
     sampler = sampler or cfg.sampler
     steps = steps or cfg.steps
+    if cfg.parameterization == "consistency" and steps > 1:
+        from .distill.consistency import MULTISTEP_WITHDRAWN
+
+        raise UsageError(f"--steps {steps}: {MULTISTEP_WITHDRAWN}")
     schedule = schedule or cfg.schedule
     unknown = sorted({CLASSES[c] for c in plan.classes} - set(cfg.classes))
     if unknown:

@@ -149,6 +149,8 @@ class Trainer:
         self.step = 0
         check_options(self.dist, precision, self.cfg.batch_size, custom_loss=loss_fn is not None,
                       compile=compile)
+        #: Called after every checkpoint (state a loss keeps outside the model).
+        self.checkpoint_hooks: list[Callable[[], None]] = []
         self.objective = None if loss_fn is not None else wrap_objective(
             Objective(self.model, precision), self.dist, compile)
 
@@ -274,6 +276,8 @@ class Trainer:
         save_file(tensors, str(tmp), metadata={"step": str(self.step),
                                                "run": json.dumps(to_dict(self.run))})
         os.replace(tmp, path)
+        for hook in self.checkpoint_hooks:
+            hook()
 
     def resume(self) -> bool:
         from safetensors import safe_open

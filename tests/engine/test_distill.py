@@ -3,6 +3,7 @@
 import pytest
 import torch
 
+from jetgen.cli.main import main
 from jetgen.config import NetConfig, TrainConfig
 from jetgen.diffusion.consistency import ConsistencyDenoiser
 from jetgen.diffusion.samplers import get_sampler
@@ -74,13 +75,41 @@ def test_consistency_boundary_condition_makes_the_loss_zero():
     assert torch.equal(out, x)  # f(x, σ_min) = x exactly, whatever the network
 
 
-def test_consistency_student_samples_in_its_step_count(teacher, tmp_path):
-    path = distill(tmp_path / "cd", method="consistency", steps=2, teacher=str(teacher),
+def test_consistency_student_samples_in_one_step(teacher, tmp_path):
+    path = distill(tmp_path / "cd", method="consistency", steps=1, teacher=str(teacher),
                    train=_quick(4))
     student, meta = load_model(path)
-    assert student.config.sampler == "consistency" and student.config.steps == 2
+    assert student.config.sampler == "consistency" and student.config.steps == 1
     assert isinstance(student.particle, ConsistencyDenoiser)
     assert meta["distillation"]["method"] == "consistency"
+    assert (tmp_path / "cd" / "target.safetensors").exists()
+
+
+def test_multistep_consistency_is_withdrawn_with_one_line(teacher, tmp_path, capsys):
+    with pytest.raises(UsageError, match="withdrawn"):
+        distill(tmp_path / "cd2", method="consistency", steps=2, teacher=str(teacher),
+                train=_quick(2))
+    path = distill(tmp_path / "cd1", method="consistency", steps=1, teacher=str(teacher),
+                   train=_quick(2))
+    capsys.readouterr()
+    assert main(["sample", "--model", str(path), "--jet", "t", "--n", "4", "--steps", "2",
+                 "-o", str(tmp_path / "x.h5")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "withdrawn" in err
+
+
+def test_consistency_resume_keeps_its_target_network(teacher, tmp_path):
+    from safetensors.torch import load_file
+
+    out = tmp_path / "cdr"
+    distill(out, method="consistency", steps=1, teacher=str(teacher), train=_quick(2))
+    target = load_file(str(out / "target.safetensors"))
+    online = load_file(str(out / "state.safetensors"))
+    # After two steps the target (EMA of decay 0.95) is not the online network.
+    assert any(not torch.equal(v, online[f"model.{k}"]) for k, v in target.items())
+    distill(out, method="consistency", steps=1, teacher=str(teacher), train=_quick(4))
+    again = load_file(str(out / "target.safetensors"))
+    assert any(not torch.equal(v, target[k]) for k, v in again.items())
 
 
 def test_teacher_steps_override_sets_the_starting_point(teacher, tmp_path):
@@ -115,19 +144,6 @@ def test_bad_factor_is_refused(factor, message):
 def test_missing_teacher_is_one_clear_error(tmp_path):
     with pytest.raises(JetgenError, match="no such model file"):
         distill(tmp_path / "x", teacher=str(tmp_path / "none.safetensors"))
-
-
-def test_multistep_consistency_renoises_above_sigma_min(teacher, tmp_path):
-    from jetgen.generate_jets import _sigmas
-
-    path = distill(tmp_path / "cd2", method="consistency", steps=2, teacher=str(teacher),
-                   train=_quick(2))
-    student, _ = load_model(path)
-    sigmas = _sigmas(student, 3, student.config.schedule, "cpu")
-    assert len(sigmas) == 4 and sigmas[-1] == 0
-    assert (sigmas[:3] > 10 * student.config.sigma_min).all()
-    one = _sigmas(student, 1, student.config.schedule, "cpu")
-    assert one.tolist() == [student.config.sigma_max, 0.0]
 
 
 def test_progressive_grids_nest():

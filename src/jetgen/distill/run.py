@@ -26,7 +26,7 @@ from .adversarial import (
     best_file,
     check_one_step,
 )
-from .consistency import ConsistencyObjective, consistency_student
+from .consistency import MULTISTEP_WITHDRAWN, ConsistencyObjective, consistency_student
 from .progressive import (
     PARTS,
     check_compress,
@@ -175,6 +175,8 @@ def _check_choices(method: str, part: str, precision: str, steps: int,
         raise UsageError("--method adversarial fine-tunes the particle model only")
     if method == "consistency" and steps < 1:
         raise UsageError(f"--steps must be at least 1, got {steps}")
+    if method == "consistency" and steps > 1:
+        raise UsageError(f"--steps {steps}: {MULTISTEP_WITHDRAWN}")
     if teacher_sampler is not None:
         get_sampler(teacher_sampler)  # a misspelt name fails before any data is read
 
@@ -234,8 +236,17 @@ def _consistency(job: Job, output: Path, steps: int, student_net: NetConfig | No
     trainer = job.trainer(student, output, {"method": "consistency", "stage": 1,
                                             "steps": steps}, objective,
                           after_step=objective.update_target)
+    target_file = output / TARGET_FILE
     if trainer.resume():
-        objective.target.load_state_dict(trainer.model.state_dict())
+        # The target network is state of its own: resetting it to the online weights on
+        # resume (as before) restarted the consistency targets mid-run.
+        if target_file.exists():
+            from safetensors.torch import load_file
+
+            objective.target.load_state_dict(load_file(str(target_file)))
+        else:
+            objective.target.load_state_dict(trainer.model.state_dict())
+    trainer.checkpoint_hooks.append(lambda: _save_target(objective.target, target_file))
     trainer.fit(job.train_cfg.total_steps, on_step=job.on_step)
     return output / EMA_FILE
 
@@ -257,3 +268,17 @@ def _adversarial(job: Job, output: Path, settings: AdversarialSettings) -> Path:
     trainer.fit(job.train_cfg.total_steps, on_step=job.on_step,
                 should_stop=trainer.should_stop)
     return best_file(output)
+
+
+TARGET_FILE = "target.safetensors"
+
+
+def _save_target(target: JetModel, path: Path) -> None:
+    from safetensors.torch import save_file
+
+    from ..io.atomic import commit, temporary_sibling
+
+    tmp = temporary_sibling(path)
+    save_file({k: v.detach().cpu().contiguous() for k, v in target.state_dict().items()},
+              str(tmp))
+    commit(tmp, path)
