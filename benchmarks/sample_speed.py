@@ -34,7 +34,7 @@ from jetgen.generate_jets import generate_batch
 from jetgen.models.checkpoint import load_model
 from jetgen.precision import SAMPLE_PRECISIONS, resolve_precision
 from jetgen.registry import resolve_model
-from jetgen.sample import resolve_device
+from jetgen.sampling import resolve_device
 
 
 def time_sampler(model, name: str, steps: int, n_jets: int, batch: int, device,

@@ -18,7 +18,7 @@ from jetgen.jets import CLASSES, Jets
 from jetgen.models.checkpoint import load_model
 from jetgen.models.jetmodel import JetModel
 from jetgen.registry import resolve_model
-from jetgen.sample import resolve_device
+from jetgen.sampling import resolve_device
 
 
 def benchmark_jets(model: JetModel, data: str | None, n: int, device) -> Jets:

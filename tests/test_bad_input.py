@@ -31,7 +31,7 @@ from jetgen.config import RunConfig, dumps_toml, to_dict
 from jetgen.data.pythia import generate_block
 from jetgen.io import open_writer, read_jets
 from jetgen.jets import Jets
-from jetgen.sample import sample_to_file
+from jetgen.sampling import sample_to_file
 from jetgen.shards import Shard
 from jetgen.train import EMA_FILE, STATE_FILE, train_from_files
 

@@ -64,3 +64,11 @@ def test_read_hdf5_jetnet(model, tmp_path):
                       "--n", "10")
     assert "particle_features (20, 30, 4)" in out and "JetNet conventions" in out
     assert "hold" in out and "getData-style train: particles (14, 30, 3)" in out
+
+
+def test_notebook_tour(model, tmp_path):
+    out = run_example("notebook_tour.py", tmp_path, "--model", str(model), "--n", "150")
+    assert "sampled 300 jets: particles (300, 30, 3), jet (300, 4)" in out
+    assert "tour.root: read back 300 jets, identical: True" in out
+    assert "tour.h5: read back 300 jets, identical: True" in out
+    assert "top W1M" in out and "model: heun x 3 steps, 30 particles" in out

@@ -107,7 +107,7 @@ def wrap_objective(objective: torch.nn.Module, ctx: DistContext,
 @contextlib.contextmanager
 def session(device: str) -> Iterator[DistContext]:
     """The process group torchrun's environment describes (none when WORLD_SIZE ≤ 1)."""
-    from .sample import resolve_device
+    from .sampling import resolve_device
 
     world = int(os.environ.get("WORLD_SIZE", "1"))
     dev = resolve_device(device)

@@ -71,7 +71,7 @@ def train_jet_level(data: list[Path], run_dir: Path, run: RunConfig, *, init_fro
     ``run_dir/ema.safetensors`` with the particle model unchanged."""
     from .models.checkpoint import read_metadata
     from .models.preprocessing import Standardiser
-    from .sample import resolve_device
+    from .sampling import resolve_device
 
     run_dir = Path(run_dir)
     state_exists = (run_dir / STATE_FILE).exists()

@@ -150,26 +150,3 @@ class Jets:
             fields[name] = self.jet[:, i]
         fields.update(self.extra)
         return ak.zip(fields, depth_limit=1)
-
-    @classmethod
-    def from_awkward(cls, array, n_particles: int) -> Jets:
-        import awkward as ak
-
-        part = array["part"]
-        counts = ak.to_numpy(ak.num(part))
-        if len(counts) and counts.max() > n_particles:
-            raise UsageError(
-                f"jets have up to {counts.max()} particles, more than --particles {n_particles}"
-            )
-        n = len(counts)
-        mask = np.arange(n_particles)[None, :] < counts[:, None]
-        particles = np.zeros((n, n_particles, 3), np.float32)
-        for i, name in enumerate(PARTICLE_FEATURES):
-            particles[..., i][mask] = ak.to_numpy(ak.flatten(part[name]))
-        jet = np.stack(
-            [ak.to_numpy(array[k]) for k in ("jet_pt", "jet_eta", "jet_mass", "jet_nparticles")],
-            1,
-        )
-        known = {"part", "jet_pt", "jet_eta", "jet_mass", "jet_nparticles", "jet_type"}
-        extra = {k: ak.to_numpy(array[k]) for k in array.fields if k not in known}
-        return cls(particles, mask, jet, ak.to_numpy(array["jet_type"]), extra)

@@ -5,7 +5,7 @@ import pytest
 
 from jetgen.cli.main import main
 from jetgen.io import read_jets, read_provenance
-from jetgen.sample import sample_to_file
+from jetgen.sampling import sample_to_file
 from jetgen.seeds import jet_seeds
 
 

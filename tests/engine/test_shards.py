@@ -16,7 +16,7 @@ from jetgen.io import count_jets, open_writer, read_jets, read_provenance
 from jetgen.io.root import part_files
 from jetgen.jets import Jets
 from jetgen.merge import merge_shards
-from jetgen.sample import COMPUTE_BLOCK, sample_to_file
+from jetgen.sampling import COMPUTE_BLOCK, sample_to_file
 from jetgen.shards import Shard, shard_range
 
 

@@ -19,7 +19,7 @@ from jetgen.merge import merge_shards
 from jetgen.models.checkpoint import save_model
 from jetgen.models.jetmodel import JetModel
 from jetgen.models.preprocessing import Standardiser
-from jetgen.sample import sample_to_file
+from jetgen.sampling import sample_to_file
 from jetgen.seeds import jet_seeds
 from jetgen.shards import Shard
 

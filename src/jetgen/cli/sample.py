@@ -45,7 +45,7 @@ def sample(
     Example: jetgen sample --jet top --n 100000 -o jets.root
     """
     from ..jets import parse_classes
-    from ..sample import COMPUTE_BLOCK, plan_jobs, sample_to_file
+    from ..sampling import COMPUTE_BLOCK, plan_jobs, sample_to_file
     from ..shards import parse_shard, shard_range
     from .progress import jet_progress
     from .signals import terminate_as_interrupt

@@ -17,7 +17,7 @@ from ..models.checkpoint import load_model, read_metadata
 from ..models.jetmodel import JetModel
 from ..precision import check_precision
 from ..registry import catalogue, resolve_model
-from ..sample import resolve_device
+from ..sampling import resolve_device
 from ..train import EMA_FILE, Trainer, load_splits
 from .adversarial import (
     AdversarialSettings,

@@ -85,7 +85,7 @@ def check_outputs(output: str | Path, overwrite: bool, reconstruct: bool = False
 
 
 def _model(model: str | None, device: str) -> tuple[JetModel, dict, object]:
-    from ..sample import resolve_device
+    from ..sampling import resolve_device
 
     dev = resolve_device(device)
     path, entry = resolve_model(model)

@@ -114,6 +114,82 @@ def plan_jobs(classes: list[int] | None, n: int | None, conditions: Path | None,
     return Plan(n * len(classes), list(classes), n)
 
 
+@dataclass
+class Run:
+    """A sampling run resolved: the loaded model and every setting that decides its jets."""
+
+    net: object
+    meta: dict
+    path: Path
+    entry: dict
+    plan: Plan
+    sampler: str
+    steps: int
+    schedule: str
+    precision: str
+    device: torch.device
+
+
+def prepare_run(*, model: str | None, classes: list[int] | None, n: int | None,
+                conditions: Path | None, seed: int, sampler: str | None, steps: int | None,
+                schedule: str | None, device: str, precision: str,
+                conditions_tree: str | None = None) -> Run:
+    """Check the arguments, load the model and settle the run's recipe (no jets yet)."""
+    check_precision(precision, SAMPLE_PRECISIONS)
+    check_seed(seed)
+    plan = plan_jobs(classes, n, conditions, conditions_tree)
+    dev = resolve_device(device)
+    path, entry = resolve_model(model)
+    net, meta = load_model(path, dev)
+    cfg = net.config
+    steps = steps or cfg.steps
+    if cfg.parameterization == "consistency" and steps > 1:
+        from .distill.consistency import MULTISTEP_WITHDRAWN
+
+        raise UsageError(f"--steps {steps}: {MULTISTEP_WITHDRAWN}")
+    unknown = sorted({CLASSES[c] for c in plan.classes} - set(cfg.classes))
+    if unknown:
+        raise JetgenError(f"model {path.name} was not trained on class(es) {', '.join(unknown)}")
+    if plan.kin is not None:
+        clamp_multiplicity(plan.kin, cfg.n_particles, conditions)
+        message = range_warning(plan.kin, training_range(meta))
+        if message:
+            warn(message)
+    return Run(net, meta, path, entry, plan, sampler or cfg.sampler, steps,
+               schedule or cfg.schedule, resolve_precision(precision, cfg.precision, dev), dev)
+
+
+def _blocks(run: Run, seed: int, start: int, stop: int, batch_size: int):
+    """(jets in [lo, hi), their Jets) in batches of whole compute blocks."""
+    if batch_size <= 0:
+        raise UsageError(f"--batch-size must be positive, got {batch_size}")
+    block = max(COMPUTE_BLOCK, batch_size // COMPUTE_BLOCK * COMPUTE_BLOCK)
+    for lo in range(start, stop, block):
+        hi = min(stop, lo + block)
+        yield hi - lo, _generate_range(run.net, run.plan, seed, lo, hi, run.sampler, run.steps,
+                                       run.schedule, run.device, run.precision)
+
+
+def sample_jets(*, model: str | None = None, classes: list[int] | None = None,
+                n: int | None = None, conditions: Path | None = None, seed: int = 0,
+                sampler: str | None = None, steps: int | None = None,
+                schedule: str | None = None, batch_size: int = 1000, device: str = "cpu",
+                precision: str = "auto", on_progress: Callable[[int], None] | None = None
+                ) -> Jets:
+    """The run's jets in memory: the same jets `jetgen sample` writes for these arguments."""
+    if batch_size <= 0:
+        raise UsageError(f"--batch-size must be positive, got {batch_size}")
+    run = prepare_run(model=model, classes=classes, n=n, conditions=conditions, seed=seed,
+                      sampler=sampler, steps=steps, schedule=schedule, device=device,
+                      precision=precision)
+    parts = []
+    for count, jets in _blocks(run, seed, 0, run.plan.total, batch_size):
+        parts.append(jets)
+        if on_progress is not None:
+            on_progress(count)
+    return Jets.concatenate(parts)
+
+
 def sample_to_file(output, *, model: str | None = None, classes: list[int] | None = None,
                    n: int | None = None, conditions: Path | None = None, seed: int = 0,
                    sampler: str | None = None, steps: int | None = None,
@@ -128,36 +204,19 @@ def sample_to_file(output, *, model: str | None = None, classes: list[int] | Non
     check_precision(precision, SAMPLE_PRECISIONS)
     check_seed(seed)
     output = check_output(output, overwrite)
-    plan = plan_jobs(classes, n, conditions, conditions_tree)
+    run = prepare_run(model=model, classes=classes, n=n, conditions=conditions, seed=seed,
+                      sampler=sampler, steps=steps, schedule=schedule, device=device,
+                      precision=precision, conditions_tree=conditions_tree)
+    plan, cfg, meta, path = run.plan, run.net.config, run.meta, run.path
     start, stop = shard_range(plan.total, shard, COMPUTE_BLOCK)
-    dev = resolve_device(device)
-    path, entry = resolve_model(model)
-    net, meta = load_model(path, dev)
-    cfg = net.config
-    precision = resolve_precision(precision, cfg.precision, dev)
-    sampler = sampler or cfg.sampler
-    steps = steps or cfg.steps
-    if cfg.parameterization == "consistency" and steps > 1:
-        from .distill.consistency import MULTISTEP_WITHDRAWN
-
-        raise UsageError(f"--steps {steps}: {MULTISTEP_WITHDRAWN}")
-    schedule = schedule or cfg.schedule
-    unknown = sorted({CLASSES[c] for c in plan.classes} - set(cfg.classes))
-    if unknown:
-        raise JetgenError(f"model {path.name} was not trained on class(es) {', '.join(unknown)}")
     _check_disk(output, stop - start, cfg.n_particles, overwrite, max_bytes)
-    if plan.kin is not None:
-        clamp_multiplicity(plan.kin, cfg.n_particles, conditions)
-        message = range_warning(plan.kin, training_range(meta))
-        if message:
-            warn(message)
     provenance = base_provenance(
         kind="generated",
-        model=entry.get("name", str(path)),
+        model=run.entry.get("name", str(path)),
         model_sha256=sha256_file(path),
         teacher=meta.get("teacher"),
         distillation=meta.get("distillation"),
-        sampler=sampler, steps=steps, schedule=schedule,
+        sampler=run.sampler, steps=run.steps, schedule=run.schedule,
         seed=seed, seed_rule=SEED_RULE,
         jet_types=sorted({CLASSES[c] for c in plan.classes}),
         n_per_class=None if conditions else n,
@@ -167,23 +226,20 @@ def sample_to_file(output, *, model: str | None = None, classes: list[int] | Non
         conditions=str(conditions) if conditions else None,
         training_data=meta.get("training_data"),
         reference=meta.get("reference"),
-        device=str(dev),
-        device_kind=device_kind(dev),
-        precision=precision,
+        device=str(run.device),
+        device_kind=device_kind(run.device),
+        precision=run.precision,
         compute_block=COMPUTE_BLOCK,
     )
-    block = max(COMPUTE_BLOCK, batch_size // COMPUTE_BLOCK * COMPUTE_BLOCK)
     with open_writer(output, cfg.n_particles, provenance, overwrite=overwrite, tree=tree,
                      max_bytes=max_bytes) as writer:
-        for lo in range(start, stop, block):
-            hi = min(stop, lo + block)
-            writer.write(_generate_range(net, plan, seed, lo, hi, sampler, steps, schedule,
-                                         dev, precision))
+        for count, jets in _blocks(run, seed, start, stop, batch_size):
+            writer.write(jets)
             if on_progress is not None:
-                on_progress(hi - lo)
+                on_progress(count)
     return {"jets": stop - start, "output": str(output), "model": str(path),
-            "sampler": sampler, "steps": steps, "first_jet": start, "stop_jet": stop,
-            "total_jets": plan.total, "precision": precision}
+            "sampler": run.sampler, "steps": run.steps, "first_jet": start, "stop_jet": stop,
+            "total_jets": plan.total, "precision": run.precision}
 
 
 def training_range(meta: dict) -> dict | None:

@@ -1,0 +1,113 @@
+"""The library functions the CLI calls, for notebooks and scripts: ``import jetgen``.
+
+    >>> import jetgen
+    >>> jets = jetgen.sample(jet="top", n=1000, seed=0)        # the shipped default model
+    >>> jets.particles.shape, jets.jet[:, 2].mean()          # numpy: [N, 30, 3], masses
+    >>> arr = jets.to_awkward()                              # awkward record array
+    >>> jetgen.write(jets, "top.root")                       # ROOT TTree (or .h5)
+    >>> report = jetgen.evaluate("top.root", "data/t30.h5")  # JetNet metrics + floor
+    >>> report.ratio("t", "w1m")
+
+Errors are the CLI's: :class:`jetgen.errors.UsageError` / :class:`JetgenError` with one
+line that names the file or option.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .jets import Jets, parse_classes
+
+
+def sample(jet: str | list[str] = "all", n: int = 10_000, model: str | None = None,
+           seed: int = 0, *, sampler: str | None = None, steps: int | None = None,
+           precision: str = "auto", device: str = "cpu", batch_size: int = 1000) -> Jets:
+    """``n`` jets of each class in ``jet`` from ``model`` (default: the shipped default):
+    the same jets `jetgen sample --jet … --n … --seed …` writes.
+
+    Example: ``jetgen.sample(jet="W", n=5000, seed=1).jet[:, 2]`` (W-jet masses in GeV).
+    """
+    from .sampling import sample_jets
+
+    return sample_jets(model=model, classes=parse_classes(jet), n=n, seed=seed,
+                       sampler=sampler, steps=steps, precision=precision, device=device,
+                       batch_size=batch_size)
+
+
+def read(path: str | Path, tree: str | None = None) -> Jets:
+    """Jets of a jetgen/JetNet ROOT or HDF5 file (a ROOT file's only TTree, or ``tree``).
+
+    Example: ``jetgen.read("data/t30.h5").to_awkward()``
+    """
+    from .io import read_jets
+
+    return read_jets(path, tree=tree)
+
+
+def write(jets: Jets, path: str | Path, *, overwrite: bool = False, tree: str = "tree",
+          provenance: dict | None = None) -> Path:
+    """Write ``jets`` to ROOT (.root) or HDF5 (.h5), atomically; refuses to replace an
+    existing file unless ``overwrite``.
+
+    Example: ``jetgen.write(jetgen.sample(jet="t", n=100), "t.h5")``
+    """
+    from .io import open_writer
+    from .io.atomic import check_output
+    from .io.provenance import base_provenance
+
+    path = check_output(path, overwrite)
+    record = base_provenance(kind="written by jetgen.write", **(provenance or {}))
+    with open_writer(path, jets.n_particles, record, overwrite=overwrite, tree=tree) as out:
+        out.write(jets)
+    return path
+
+
+def load_model(name: str | None = None):
+    """A model by shipped name (or alias) or .safetensors path, ready to sample: the
+    :class:`jetgen.models.jetmodel.JetModel` with its config and preprocessing.
+
+    Example: ``jetgen.load_model("pythia30-teacher").config.steps``
+    """
+    from .models.checkpoint import load_model as load
+    from .registry import resolve_model
+
+    return load(resolve_model(name)[0])[0]
+
+
+@dataclass
+class Report:
+    """`jetgen eval`'s result: ``result`` is the JSON-ready dict (values, errors, floors,
+    ratios per class and metric); ``print()`` shows the tables the CLI prints."""
+
+    result: dict
+
+    def metric(self, jet_class: str, key: str) -> dict:
+        """{"value", "error", "floor", "floor_error", "ratio", …} of one metric."""
+        return self.result["classes"][jet_class]["metrics"][key]
+
+    def ratio(self, jet_class: str, key: str) -> float | None:
+        """value / truth floor (None where the floor is consistent with zero)."""
+        return self.metric(jet_class, key)["ratio"]
+
+    def print(self) -> None:
+        from .evaluation.report import render
+
+        render(self.result)
+
+    def to_json(self, path: str | Path) -> None:
+        from .evaluation.report import write_json
+
+        write_json(self.result, path)
+
+
+def evaluate(generated: Jets | str | Path, reference: Jets | str | Path | None = None,
+             **options) -> Report:
+    """JetNet metrics of ``generated`` against ``reference`` with the truth floor
+    (options as :func:`jetgen.evaluation.evaluate`: n_jets, seed, classes, …).
+
+    Example: ``jetgen.evaluate(jets, "data/t30.h5", n_jets=2000).ratio("t", "w1m")``
+    """
+    from .evaluation import evaluate as run
+
+    return Report(run(generated, reference, **options))
