@@ -39,8 +39,12 @@ def read_with_uproot(path: Path, tree: str) -> ak.Array:
         return f[tree].arrays()
 
 
-def read_with_coffea(path: Path, tree: str) -> ak.Array:
-    from coffea.nanoevents import BaseSchema, NanoEventsFactory
+def read_with_coffea(path: Path, tree: str) -> ak.Array | None:
+    """None where coffea is not installed (pip install 'jetgen[analysis]')."""
+    try:
+        from coffea.nanoevents import BaseSchema, NanoEventsFactory
+    except ImportError:
+        return None
 
     # BaseSchema: branches as they are (jetgen's tree is not NanoAOD-shaped).
     factory = NanoEventsFactory.from_root({str(path): tree}, schemaclass=BaseSchema,
@@ -98,12 +102,16 @@ def main(argv: list[str] | None = None) -> None:
     path = args.input or sample_input(args.workdir, args.model, args.jet, args.n, args.seed)
     events = read_with_uproot(path, args.tree)
     nano = read_with_coffea(path, args.tree)
-    same = all(ak.all(events[f] == nano[f]) for f in ("part_ptrel", "part_etarel", "jet_pt"))
-    print(f"read {len(events)} jets with uproot+awkward and coffea NanoEvents "
-          f"(BaseSchema): {'identical' if same else 'DIFFERENT'} arrays; "
-          f"{ak.mean(ak.num(events.part_ptrel)):.1f} constituents per jet")
-    if not same:
-        raise SystemExit("uproot and coffea disagree")
+    if nano is None:
+        print(f"read {len(events)} jets with uproot+awkward (coffea not installed: "
+              "pip install 'jetgen[analysis]' to read them with NanoEvents too)")
+    else:
+        same = all(ak.all(events[f] == nano[f]) for f in ("part_ptrel", "part_etarel", "jet_pt"))
+        print(f"read {len(events)} jets with uproot+awkward and coffea NanoEvents "
+              f"(BaseSchema): {'identical' if same else 'DIFFERENT'} arrays")
+        if not same:
+            raise SystemExit("uproot and coffea disagree")
+    print(f"{ak.mean(ak.num(events.part_ptrel)):.1f} constituents per jet")
 
     jets = recluster(constituents(events))
     # An event without constituents has no jet: NaN, then left out.

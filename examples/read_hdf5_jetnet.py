@@ -6,6 +6,7 @@ order g, q, t, w, z) and a ``provenance`` JSON record. Code written for the JetN
 (``jetnet.datasets.JetNet.getData``) reads it unchanged: this script repeats getData's
 steps (class index as the first jet feature, feature selection, 70/15/15 split with
 seed 42) with jetnet's own helpers, on a jetgen file instead of a Zenodo download.
+It needs jetnet itself: ``pip install 'jetgen[jetnet]'``.
 
     python examples/read_hdf5_jetnet.py --input jets.h5
     python examples/read_hdf5_jetnet.py --model pythia30-teacher --jet t,g --n 500
@@ -82,8 +83,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workdir", type=Path, default=Path("hdf5_example"))
     args = parser.parse_args(argv)
 
-    from jetnet.datasets import JetNet
-    from jetnet.utils import jet_features
+    try:
+        from jetnet.datasets import JetNet
+        from jetnet.utils import jet_features
+    except ImportError as err:
+        raise SystemExit(f"this example needs jetnet (pip install 'jetgen[jetnet]'): "
+                         f"{err}") from None
 
     path = args.input or sample_input(args.workdir, args.model, args.jet, args.n, args.seed)
     raw = read_raw(path)

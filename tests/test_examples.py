@@ -55,11 +55,21 @@ def test_fastsim_conditions(model, tmp_path):
 
 def test_analysis_chain(model, tmp_path):
     out = run_example("analysis_chain.py", tmp_path, "--model", str(model), "--n", "16")
-    assert "read 16 jets with uproot+awkward and coffea NanoEvents (BaseSchema): identical" in out
+    try:
+        import coffea  # noqa: F401  (in the test extra; the example runs without it too)
+
+        assert "read 16 jets with uproot+awkward and coffea NanoEvents (BaseSchema): " \
+            "identical" in out
+    except ImportError:
+        assert "read 16 jets with uproot+awkward (coffea not installed" in out
     assert "anti-kT R=0.8" in out and "leading reclustered jet mass: n=16" in out
 
 
 def test_read_hdf5_jetnet(model, tmp_path):
+    try:
+        import jetnet  # noqa: F401  (the example shows jetnet's own loader at work)
+    except Exception:  # absent, or broken by a numpy-1 compiled dependency
+        pytest.skip("jetnet does not import here (pip install 'jetgen[jetnet]')")
     out = run_example("read_hdf5_jetnet.py", tmp_path, "--model", str(model), "--jet", "t,g",
                       "--n", "10")
     assert "particle_features (20, 30, 4)" in out and "JetNet conventions" in out

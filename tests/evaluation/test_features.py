@@ -13,7 +13,17 @@ from jetgen.evaluation.efps import efps, w1efp_columns
 from jetgen.evaluation.substructure import substructure
 
 
+def _need_jetnet():
+    """The live cross-checks run wherever jetnet imports (test_jetnet_definitions.py
+    covers the rest with recorded values)."""
+    try:
+        import jetnet  # noqa: F401
+    except Exception:  # absent, or broken by a numpy-1 compiled dependency
+        pytest.skip("jetnet does not import here")
+
+
 def _jetnet_efps(jets, args=None):
+    _need_jetnet()
     from jetnet.utils import efps as jetnet_efps
 
     kwargs = {} if args is None else {"efpset_args": args}
@@ -30,17 +40,20 @@ def test_efps_match_jetnet(samples):
 
 def test_w1efp_is_jetnets_loop(samples):
     """Our W1EFP on cached EFPs == jetnet.evaluation.w1efp with the same seeded draws."""
-    from jetnet.evaluation import w1efp
+    _need_jetnet()
+    from jetnet.evaluation import gen_metrics, w1efp
 
     a, b = samples.gen_g[:80], samples.ref_g[:80]
     settings = m.Settings(80)
     cols = w1efp_columns()
     ours = m.w1_features(efps(a.particles, a.mask)[:, cols], efps(b.particles, b.mask)[:, cols],
                          settings, seed=7)
-    with m.jetnet_rng(7), warnings.catch_warnings():
+    before, gen_metrics.rng = gen_metrics.rng, np.random.default_rng(7)
+    with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Recommended number", category=RuntimeWarning)
         theirs = w1efp(a.particles, b.particles, num_eval_samples=80, num_batches=5,
                        efp_jobs=1)
+    gen_metrics.rng = before
     np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-3)
     np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-2, atol=1e-9)
 
@@ -86,15 +99,6 @@ def test_w1_bootstrap_is_seeded(samples):
     first, again = m.w1_features(x, y, settings, 3), m.w1_features(x, y, settings, 3)
     np.testing.assert_array_equal(first, again)
     assert not np.array_equal(first[0], m.w1_features(x, y, settings, 4)[0])
-
-
-def test_jetnet_rng_is_restored():
-    from jetnet.evaluation import gen_metrics
-
-    before = gen_metrics.rng
-    with m.jetnet_rng(1):
-        assert gen_metrics.rng is not before
-    assert gen_metrics.rng is before
 
 
 @pytest.mark.parametrize("n", [10, 5_000, 80_000])

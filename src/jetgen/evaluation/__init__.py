@@ -2,7 +2,7 @@
 
 Entry point: :func:`evaluate` (files or :class:`~jetgen.jets.Jets` in, a JSON-ready dict
 out); :func:`jetgen.evaluation.report.render` prints it, :func:`jetgen.evaluation.plots.
-make_plots` draws the comparison plots. Heavy imports (jetnet, energyflow, matplotlib)
+make_plots` draws the comparison plots. Heavy imports (torch, matplotlib)
 happen inside the functions that need them.
 """
 

@@ -27,11 +27,14 @@ ENV = "JETGEN_CACHE_DIR"
 
 #: jetgen's modules (and resources) whose code decides a metric's value: a cached truth
 #: floor is keyed by their content, so an edited metric can never return a stale floor.
-METRIC_SOURCES = ("metrics.py", "features.py", "efps.py", "fpnd.py", "particlenet.py",
-                  "substructure.py", "pipeline.py", "inputs.py", "threads.py",
-                  "resources/particlenet_jetnet30.safetensors")
-#: Libraries whose numerics the metrics use; "absent" where one does not import.
-METRIC_LIBRARIES = ("jetnet", "numpy", "scipy", "torch")
+METRIC_SOURCES = ("metrics.py", "w1.py", "physics_distances.py", "features.py", "efps.py",
+                  "efp_graphs.py", "fpnd.py", "particlenet.py", "substructure.py",
+                  "pipeline.py", "inputs.py", "threads.py",
+                  "resources/particlenet_jetnet30.safetensors",
+                  "resources/fpnd_jetnet30_stats.safetensors")
+#: Libraries whose numerics the metrics use (jetnet is not one: jetgen computes its
+#: metrics itself); "absent" where one does not import.
+METRIC_LIBRARIES = ("numpy", "scipy", "torch")
 
 
 def cache_dir() -> Path:
@@ -78,8 +81,7 @@ def metric_sources() -> list[Path]:
 
 def code_versions() -> dict[str, str]:
     """What a cached truth floor was computed with: a SHA-256 over jetgen's metric and
-    feature code (:data:`METRIC_SOURCES`) and the version of each library it calls (jetnet
-    is optional: "absent" when it does not import)."""
+    feature code (:data:`METRIC_SOURCES`) and the version of each library it calls."""
     digest = hashlib.sha256()
     for path in metric_sources():
         digest.update(path.name.encode())

@@ -2,10 +2,11 @@
 
 jetnet computes EFPs with energyflow one jet at a time (about 0.6 ms a jet), which makes
 them the slowest part of W1EFP, FPD and KPD. The EFPs are tensor contractions of the
-particle energies ``z_i`` and angles ``θ_ij``; here the same contractions (energyflow's own
-einsum strings, hadronic measure, β = 1, ``normed=None`` so ``z_i = pT_rel`` as jetnet
-uses it) run over a batch index in torch, float64. Disconnected EFPs are products of
-connected ones, as in ``EFPSet.calc_disc``.
+particle energies ``z_i`` and angles ``θ_ij``; here the same contractions (the graphs and
+contraction order of :mod:`.efp_graphs`, hadronic measure, β = 1, ``normed=None`` so
+``z_i = pT_rel`` as jetnet uses it) run over a batch index in torch, float64.
+Disconnected EFPs are products of connected ones, as energyflow computes them.
+energyflow itself is not needed at run time.
 
 The feature set is jetnet's FPD/KPD set, all 36 EFPs with d ≤ 4; jetnet's W1EFP set
 (n = 4, d = 4, prime: 5 EFPs) is a subset of it, so one computation serves all three.
@@ -13,43 +14,37 @@ The feature set is jetnet's FPD/KPD set, all 36 EFPs with d ≤ 4; jetnet's W1EF
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
 import torch
 
+from .efp_graphs import DISCONNECTED, GRAPHS, N_EFPS
+from .efp_graphs import w1efp_columns as graph_w1efp_columns
+
 #: Jets per contraction batch at 30 particles ([B, 30, 30] float64 intermediates ≈ 7 MB);
 #: scaled by (30 / P)² for longer jets so memory stays flat.
 BATCH = 1024
-FPD_EFPS = (("d<=", 4),)
-W1EFP_EFPS = (("n==", 4), ("d==", 4), ("p==", 1))
 
 
 class _Plan:
     """The EFP set's graphs as batched einsum programs (built once per process)."""
 
     def __init__(self) -> None:
-        with warnings.catch_warnings():
-            # energyflow's import-time deprecation noise is not ours to fix.
-            warnings.simplefilter("ignore", DeprecationWarning)
-            from energyflow import EFPSet
-
-        efpset = EFPSet(*FPD_EFPS, measure="hadr", beta=1, normed=None, coords="ptyphim")
-        self.n_efps = int(efpset.count())
+        self.n_efps = N_EFPS
         self.programs: list[tuple[list[int], int, list[tuple[str, tuple[int, ...]]]]] = []
-        for efp in efpset.efps:
-            steps = _pairwise_steps(efp.einstr, list(efp.einpath[1:]))
-            self.programs.append((list(efp.weights), efp.n, steps))
-        self.disc = [list(f) for f in (efpset._disc_col_inds or [])]
-        self.w1efp_columns = np.flatnonzero(efpset.sel(*W1EFP_EFPS))
+        for graph in GRAPHS:
+            steps = _pairwise_steps(graph.einstr, graph.path)
+            self.programs.append((list(graph.weights), graph.n, steps))
+        self.disc = [list(f) for f in DISCONNECTED]
+        self.w1efp_columns = graph_w1efp_columns()
 
 
 def _pairwise_steps(einstr: str, path: list[tuple[int, ...]]) -> list[tuple[str, tuple[int, ...]]]:
     """A batched einsum (``Z`` = jet index) split into pairwise contractions.
 
-    ``path`` is energyflow's own contraction order (numpy ``einsum_path`` format); torch
+    ``path`` is the graph's contraction order (numpy ``einsum_path`` format); torch
     runs each step over the whole batch. Returns (canonical einsum string, operand
     positions) per step; canonical letters let identical sub-contractions be shared.
     """

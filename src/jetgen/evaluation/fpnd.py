@@ -21,6 +21,7 @@ from .threads import single_threaded
 
 #: Classes and particle count jetnet ships stored FPND statistics for.
 JETNET_STORED = ("g", "q", "t")
+STORED_STATS = "fpnd_jetnet30_stats.safetensors"
 
 
 def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
@@ -64,17 +65,24 @@ def fpnd_from_activations(
 
 
 def fpnd_jetnet_stored(gen: np.ndarray, jet_class: str) -> float:
-    """jetnet's own FPND: the activations against its stored JetNet statistics."""
-    from importlib import resources
-
+    """jetnet's own FPND: the activations against JetNet's statistics as jetnet stores them
+    (copied into ``resources/`` by ``scripts/vendor_fpnd_stats.py``, so jetnet is not
+    needed)."""
     if jet_class not in JETNET_STORED:
         raise ValueError(f"jetnet stores FPND statistics only for {JETNET_STORED}")
-    root = resources.files("jetnet.evaluation").joinpath("fpnd_resources", "jetnet",
-                                                         "30_particles")
-    mu = np.loadtxt(str(root.joinpath(f"{jet_class}_mu.txt")))
-    sigma = np.loadtxt(str(root.joinpath(f"{jet_class}_sigma.txt")))
+    mu, sigma = _stored_stats(jet_class)
     # jetnet uses at most its NUM_SAMPLES (50,000) jets.
     return frechet_distance(*_stats(gen[:50_000]), mu, sigma)
+
+
+def _stored_stats(jet_class: str) -> tuple[np.ndarray, np.ndarray]:
+    from importlib import resources
+
+    from safetensors.numpy import load
+
+    blob = resources.files(__package__).joinpath("resources", STORED_STATS).read_bytes()
+    tensors = load(blob)
+    return tensors[f"{jet_class}_mu"], tensors[f"{jet_class}_sigma"]
 
 
 def activations(

@@ -1,0 +1,76 @@
+"""Fixed inputs for comparing jetgen's JetNet metrics with jetnet, and the recorder.
+
+The inputs are made from a seeded generator (no files), so the values jetnet gave on them
+(``jetnet_recorded.json``) pin jetgen's reimplementation on machines where jetnet does not
+import. Re-record, where jetnet imports, with:
+
+    python tests/evaluation/jetnet_fixed.py
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+RECORDED = Path(__file__).with_name("jetnet_recorded.json")
+N_JETS, N_PARTICLES = 400, 30
+#: (samples, batches) of the W1 estimators, FPD's (min, max) samples, KPD's batch size.
+W1 = (300, 5)
+FPD = (100, 400)
+KPD_BATCH = 200
+SEEDS = {"w1m": 11, "w1p": 12, "w1efp": 13, "fpd": 14, "kpd": 15}
+
+
+def jets(seed: int, width: float) -> tuple[np.ndarray, np.ndarray]:
+    """Jet-like clouds: 5–30 particles, pT_rel falling and summing to 1, zero padding."""
+    rng = np.random.default_rng(seed)
+    parts = np.zeros((N_JETS, N_PARTICLES, 3), np.float32)
+    mask = np.zeros((N_JETS, N_PARTICLES), bool)
+    for i in range(N_JETS):
+        n = rng.integers(5, N_PARTICLES + 1)
+        pt = np.sort(rng.exponential(1.0, n))[::-1]
+        parts[i, :n, 0] = rng.normal(0, width, n)
+        parts[i, :n, 1] = rng.normal(0, width, n)
+        parts[i, :n, 2] = pt / pt.sum()
+        mask[i, :n] = True
+    return parts, mask
+
+
+def samples():
+    """(gen particles, gen mask, real particles, real mask)."""
+    return (*jets(1, 0.12), *jets(2, 0.10))
+
+
+def record() -> dict:
+    from jetnet.evaluation import fpd, gen_metrics, kpd, w1efp, w1m, w1p
+    from jetnet.utils import efps
+
+    gen, gen_mask, real, real_mask = samples()
+    out: dict = {"jetnet": __import__("jetnet").__version__}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        gen_metrics.rng = np.random.default_rng(SEEDS["w1m"])
+        out["w1m"] = [float(v) for v in w1m(gen, real, num_eval_samples=W1[0],
+                                             num_batches=W1[1])]
+        gen_metrics.rng = np.random.default_rng(SEEDS["w1p"])
+        out["w1p"] = [np.asarray(v, float).tolist() for v in w1p(
+            gen, real, gen_mask, real_mask, num_eval_samples=W1[0], num_batches=W1[1])]
+        gen_metrics.rng = np.random.default_rng(SEEDS["w1efp"])
+        out["w1efp"] = [np.asarray(v, float).tolist() for v in w1efp(
+            gen, real, num_eval_samples=W1[0], num_batches=W1[1], efp_jobs=1)]
+        gen_efps = efps(gen, efpset_args=[("d<=", 4)], efp_jobs=1)
+        real_efps = efps(real, efpset_args=[("d<=", 4)], efp_jobs=1)
+        out["efps_first20"] = np.asarray(gen_efps[:20], float).tolist()
+        out["fpd"] = [float(v) for v in fpd(real_efps, gen_efps, min_samples=FPD[0],
+                                             max_samples=FPD[1], seed=SEEDS["fpd"])]
+        out["kpd"] = [float(v) for v in kpd(real_efps, gen_efps, batch_size=KPD_BATCH,
+                                             seed=SEEDS["kpd"])]
+    return out
+
+
+if __name__ == "__main__":
+    RECORDED.write_text(json.dumps(record(), indent=1) + "\n")
+    print(f"wrote {RECORDED}")
