@@ -13,6 +13,7 @@ from . import cite as cite_cmd
 from . import data as data_cmd
 from . import distill as distill_cmd
 from . import eval as eval_cmd
+from . import export as export_cmd
 from . import info as info_cmd
 from . import merge as merge_cmd
 from . import models as models_cmd
@@ -39,6 +40,7 @@ app.command("distill")(distill_cmd.distill)
 app.command("score")(score_cmd.score)
 app.command("models")(models_cmd.models)
 app.command("download")(models_cmd.download)
+app.command("export")(export_cmd.export)
 
 
 def _version(value: bool) -> None:

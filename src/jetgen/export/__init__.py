@@ -1,0 +1,1 @@
+"""Exports of one-step models to runtimes without torch (ONNX)."""
