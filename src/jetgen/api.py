@@ -22,7 +22,8 @@ from .jets import Jets, parse_classes
 
 def sample(jet: str | list[str] = "all", n: int = 10_000, model: str | None = None,
            seed: int = 0, *, sampler: str | None = None, steps: int | None = None,
-           precision: str = "auto", device: str = "cpu", batch_size: int = 1000) -> Jets:
+           precision: str = "auto", device: str = "cpu", batch_size: int = 1000,
+           backend: str = "torch") -> Jets:
     """``n`` jets of each class in ``jet`` from ``model`` (default: the shipped default):
     the same jets `jetgen sample --jet … --n … --seed …` writes.
 
@@ -32,7 +33,7 @@ def sample(jet: str | list[str] = "all", n: int = 10_000, model: str | None = No
 
     return sample_jets(model=model, classes=parse_classes(jet), n=n, seed=seed,
                        sampler=sampler, steps=steps, precision=precision, device=device,
-                       batch_size=batch_size)
+                       batch_size=batch_size, backend=backend)
 
 
 def read(path: str | Path, tree: str | None = None) -> Jets:

@@ -24,7 +24,7 @@ from .io.atomic import check_output
 #: changes their bits (precision used, device kind, compute block, seed rule).
 MUST_AGREE = ("model_sha256", "seed", "seed_rule", "sampler", "steps", "schedule",
               "n_particles", "jet_types", "n_per_class", "total_jets", "conditions",
-              "precision", "device_kind", "compute_block")
+              "precision", "device_kind", "compute_block", "backend")
 #: Jet-particles read per chunk (~50 MB of arrays), whatever the size of a shard.
 CHUNK_PARTICLES = 3_000_000
 

@@ -31,11 +31,23 @@ from .shards import Shard, shard_range, shard_record
 
 SEED_RULE = ("jet i of the run (counting across classes in g,q,t,w,z order) uses the key "
              "splitmix64(splitmix64(seed) ^ splitmix64(i * 0xD1B54A32D192ED03)); "
-             "the network runs on fixed blocks of 256 consecutive jets")
+             "the network runs on fixed blocks of compute_block consecutive jets")
 #: Jets per network call, fixed and aligned to the jet index: BLAS kernels round
 #: differently for different batch shapes, so a jet must always share its call with the
-#: same neighbours to come out bit-identical whatever --batch-size or --shard is.
+#: same neighbours to come out bit-identical whatever --batch-size or --shard is. The
+#: block depends only on the device type and backend (see compute_block), never on
+#: --batch-size: 256 on a CPU, larger where one call must fill a GPU or amortise ONNX
+#: Runtime's per-call cost. Every block is a multiple of COMPUTE_BLOCK.
 COMPUTE_BLOCK = 256
+CUDA_BLOCK = 8192
+ONNX_BLOCK = 4096
+
+
+def compute_block(device: torch.device, backend: str = "torch") -> int:
+    """Jets per network call for this device and backend (recorded in provenance)."""
+    if backend == "onnxruntime":
+        return ONNX_BLOCK
+    return CUDA_BLOCK if device.type == "cuda" else COMPUTE_BLOCK
 #: Rough bytes per jet on disk, to refuse absurd --n before spending hours.
 BYTES_PER_JET_PARTICLE = 14
 
@@ -128,13 +140,19 @@ class Run:
     schedule: str
     precision: str
     device: torch.device
+    backend: str = "torch"
+    block: int = COMPUTE_BLOCK
+    onnx: Callable | None = None
 
 
 def prepare_run(*, model: str | None, classes: list[int] | None, n: int | None,
                 conditions: Path | None, seed: int, sampler: str | None, steps: int | None,
                 schedule: str | None, device: str, precision: str,
-                conditions_tree: str | None = None) -> Run:
+                conditions_tree: str | None = None, backend: str = "torch") -> Run:
     """Check the arguments, load the model and settle the run's recipe (no jets yet)."""
+    from .export.runtime import check_backend
+
+    check_backend(backend)
     check_precision(precision, SAMPLE_PRECISIONS)
     check_seed(seed)
     plan = plan_jobs(classes, n, conditions, conditions_tree)
@@ -155,33 +173,42 @@ def prepare_run(*, model: str | None, classes: list[int] | None, n: int | None,
         message = range_warning(plan.kin, training_range(meta))
         if message:
             warn(message)
-    return Run(net, meta, path, entry, plan, sampler or cfg.sampler, steps,
-               schedule or cfg.schedule, resolve_precision(precision, cfg.precision, dev), dev)
+    sampler = sampler or cfg.sampler
+    if backend == "onnxruntime":
+        from .export.runtime import OnnxSampler, check_onnx_run
+
+        used = "fp32" if precision == "auto" else precision
+        check_onnx_run(cfg, sampler=sampler, steps=steps, precision=used, device=dev)
+        onnx = OnnxSampler(path, sha256_file(path), cfg.n_particles, torch.get_num_threads())
+        return Run(net, meta, path, entry, plan, sampler, steps, schedule or cfg.schedule,
+                   used, dev, backend, compute_block(dev, backend), onnx)
+    return Run(net, meta, path, entry, plan, sampler, steps, schedule or cfg.schedule,
+               resolve_precision(precision, cfg.precision, dev), dev, backend,
+               compute_block(dev, backend))
 
 
 def _blocks(run: Run, seed: int, start: int, stop: int, batch_size: int):
     """(jets in [lo, hi), their Jets) in batches of whole compute blocks."""
     if batch_size <= 0:
         raise UsageError(f"--batch-size must be positive, got {batch_size}")
-    block = max(COMPUTE_BLOCK, batch_size // COMPUTE_BLOCK * COMPUTE_BLOCK)
+    block = max(run.block, batch_size // run.block * run.block)
     for lo in range(start, stop, block):
         hi = min(stop, lo + block)
-        yield hi - lo, _generate_range(run.net, run.plan, seed, lo, hi, run.sampler, run.steps,
-                                       run.schedule, run.device, run.precision)
+        yield hi - lo, _generate_range(run, seed, lo, hi)
 
 
 def sample_jets(*, model: str | None = None, classes: list[int] | None = None,
                 n: int | None = None, conditions: Path | None = None, seed: int = 0,
                 sampler: str | None = None, steps: int | None = None,
                 schedule: str | None = None, batch_size: int = 1000, device: str = "cpu",
-                precision: str = "auto", on_progress: Callable[[int], None] | None = None
-                ) -> Jets:
+                precision: str = "auto", backend: str = "torch",
+                on_progress: Callable[[int], None] | None = None) -> Jets:
     """The run's jets in memory: the same jets `jetgen sample` writes for these arguments."""
     if batch_size <= 0:
         raise UsageError(f"--batch-size must be positive, got {batch_size}")
     run = prepare_run(model=model, classes=classes, n=n, conditions=conditions, seed=seed,
                       sampler=sampler, steps=steps, schedule=schedule, device=device,
-                      precision=precision)
+                      precision=precision, backend=backend)
     parts = []
     for count, jets in _blocks(run, seed, 0, run.plan.total, batch_size):
         parts.append(jets)
@@ -196,7 +223,7 @@ def sample_to_file(output, *, model: str | None = None, classes: list[int] | Non
                    schedule: str | None = None, batch_size: int = 1000, device: str = "cpu",
                    overwrite: bool = False, tree: str = "tree", shard: Shard | None = None,
                    max_bytes: int | None = None, precision: str = "auto",
-                   conditions_tree: str | None = None,
+                   conditions_tree: str | None = None, backend: str = "torch",
                    on_progress: Callable[[int], None] | None = None) -> dict:
     """Generate the run's jets (or shard ``shard`` of them) into ``output``, atomically."""
     if batch_size <= 0:
@@ -206,9 +233,9 @@ def sample_to_file(output, *, model: str | None = None, classes: list[int] | Non
     output = check_output(output, overwrite)
     run = prepare_run(model=model, classes=classes, n=n, conditions=conditions, seed=seed,
                       sampler=sampler, steps=steps, schedule=schedule, device=device,
-                      precision=precision, conditions_tree=conditions_tree)
+                      precision=precision, conditions_tree=conditions_tree, backend=backend)
     plan, cfg, meta, path = run.plan, run.net.config, run.meta, run.path
-    start, stop = shard_range(plan.total, shard, COMPUTE_BLOCK)
+    start, stop = shard_range(plan.total, shard, run.block)
     _check_disk(output, stop - start, cfg.n_particles, overwrite, max_bytes)
     provenance = base_provenance(
         kind="generated",
@@ -229,7 +256,8 @@ def sample_to_file(output, *, model: str | None = None, classes: list[int] | Non
         device=str(run.device),
         device_kind=device_kind(run.device),
         precision=run.precision,
-        compute_block=COMPUTE_BLOCK,
+        backend=run.backend,
+        compute_block=run.block,
     )
     with open_writer(output, cfg.n_particles, provenance, overwrite=overwrite, tree=tree,
                      max_bytes=max_bytes) as writer:
@@ -239,7 +267,7 @@ def sample_to_file(output, *, model: str | None = None, classes: list[int] | Non
                 on_progress(count)
     return {"jets": stop - start, "output": str(output), "model": str(path),
             "sampler": run.sampler, "steps": run.steps, "first_jet": start, "stop_jet": stop,
-            "total_jets": plan.total, "precision": run.precision}
+            "total_jets": plan.total, "precision": run.precision, "backend": run.backend}
 
 
 def training_range(meta: dict) -> dict | None:
@@ -301,18 +329,22 @@ def _check_disk(output: Path, n_jets: int, n_particles: int, overwrite: bool,
                                   "--overwrite or choose another -o")
 
 
-def _generate_range(net, plan: Plan, seed, start, stop, sampler, steps, schedule,
-                    dev, precision: str = "fp32") -> Jets:
+def _generate_range(run: Run, seed: int, start: int, stop: int) -> Jets:
     """Jets [start, stop) (start block-aligned) computed block by block; the last block of
     the run is padded to full size with copies of the run's last jet."""
-    parts = []
-    for lo in range(start, stop, COMPUTE_BLOCK):
-        hi = min(stop, lo + COMPUTE_BLOCK)
-        index = np.minimum(np.arange(lo, lo + COMPUTE_BLOCK), plan.total - 1)
-        seeds = jet_seeds(seed, np.arange(lo, lo + COMPUTE_BLOCK))
-        jets = generate_batch(net, plan.jet_type(index), seeds, sampler=sampler, steps=steps,
-                              schedule=schedule, conditions=plan.conditions(index),
-                              device=dev, precision=precision)[: hi - lo]
+    plan, parts = run.plan, []
+    for lo in range(start, stop, run.block):
+        hi = min(stop, lo + run.block)
+        index = np.minimum(np.arange(lo, lo + run.block), plan.total - 1)
+        seeds = jet_seeds(seed, np.arange(lo, lo + run.block))
+        if run.onnx is not None:
+            jets = run.onnx(plan.jet_type(index), seeds, plan.conditions(index))
+        else:
+            jets = generate_batch(run.net, plan.jet_type(index), seeds, sampler=run.sampler,
+                                  steps=run.steps, schedule=run.schedule,
+                                  conditions=plan.conditions(index), device=run.device,
+                                  precision=run.precision)
+        jets = jets[: hi - lo]
         jets.extra["event"] = np.arange(lo, hi, dtype=np.uint64)
         parts.append(jets)
     return Jets.concatenate(parts)

@@ -36,6 +36,10 @@ def sample(
                                   "AMX/AVX512-BF16 and on GPUs); auto: the model's own "
                                   "(bf16 for students distilled in bf16) where the hardware "
                                   "runs bf16 natively, else fp32."),
+    backend: str = typer.Option("torch", "--backend", help="torch, or onnxruntime: the "
+                                "model's `jetgen export` graph in ONNX Runtime (one-step "
+                                "models, CPU, fp32; faster than torch fp32 on CPUs, see "
+                                "benchmarks/onnx_vs_torch.py; needs jetgen[export])."),
     tree: str = typer.Option("tree", "--tree-name", help="TTree name for ROOT output."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing output."),
 ) -> None:
@@ -43,9 +47,10 @@ def sample(
     (read the set through OUT.root).
 
     Example: jetgen sample --jet top --n 100000 -o jets.root
+    (ONNX Runtime: jetgen sample --jet top --n 100000 --backend onnxruntime -o jets.root)
     """
     from ..jets import parse_classes
-    from ..sampling import COMPUTE_BLOCK, plan_jobs, sample_to_file
+    from ..sampling import compute_block, plan_jobs, resolve_device, sample_to_file
     from ..shards import parse_shard, shard_range
     from .progress import jet_progress
     from .signals import terminate_as_interrupt
@@ -53,16 +58,17 @@ def sample(
     classes = parse_classes(jet) if jet else None
     piece = parse_shard(shard) if shard is not None else None
     start, stop = shard_range(plan_jobs(classes, n, conditions, conditions_tree).total, piece,
-                              COMPUTE_BLOCK)
+                              compute_block(resolve_device(device), backend))
     with terminate_as_interrupt(), jet_progress("sampling", stop - start) as advance:
         summary = sample_to_file(
             output, model=model, classes=classes, n=n, conditions=conditions, seed=seed,
             sampler=sampler, steps=steps, batch_size=batch_size, device=device,
             overwrite=overwrite, tree=tree, shard=piece, precision=precision,
-            conditions_tree=conditions_tree,
+            conditions_tree=conditions_tree, backend=backend,
             on_progress=advance,
         )
     where = f" (shard {piece}: jets {start}–{stop - 1} of {summary['total_jets']})" if (
         piece and stop > start) else ""
     typer.echo(f"wrote {summary['jets']} jets to {output}{where} ({summary['sampler']}, "
-               f"{summary['steps']} steps, {summary['precision']})")
+               f"{summary['steps']} steps, {summary['precision']}"
+               f"{', onnxruntime' if summary['backend'] == 'onnxruntime' else ''})")

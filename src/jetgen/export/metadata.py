@@ -16,7 +16,8 @@ INPUTS = ("jet_type", "jet_noise", "particle_noise", "jet_kinematics", "use_kine
 OUTPUTS = ("constituents", "mask", "jet")
 #: fp32 agreement with jetgen's own fp32 torch path for the same noise, measured on the
 #: shipped default and a tiny model (tests/export): absolute on constituents, relative on jets.
-TOLERANCE = ("constituents within 1e-4 absolute, jet pt/eta/mass within 1e-5 relative, "
+TOLERANCE = ("constituents within 1e-4 absolute, jet pt/eta/mass within 1e-5 relative for "
+             "equal batches (1e-4 relative pt/mass, 1e-4 absolute eta across batch sizes), "
              "mask and n identical")
 
 
