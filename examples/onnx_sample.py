@@ -1,6 +1,6 @@
 """Jets from a `jetgen export` ONNX file with onnxruntime and numpy alone (no torch, no jetgen).
 
-    jetgen export pythia30-epic1 -o jets.onnx
+    jetgen export pythia30-adv1 -o jets.onnx
     python examples/onnx_sample.py jets.onnx --jet t --n 1000 --seed 0 -o top.npz
 
 ``--noise jetgen`` (default) re-implements jetgen's per-jet noise in numpy, so jet j here is

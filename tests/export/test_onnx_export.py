@@ -111,6 +111,6 @@ def test_output_checks(one_step_model, tmp_path, capsys):
 def test_shipped_default_matches_torch(tmp_path, seeds, capsys):
     out = tmp_path / "default.onnx"
     assert main(["export", "-o", str(out)]) == 0
-    assert "model: pythia30-epic1" in capsys.readouterr().out
-    diff = check_against_torch(ROOT / "weights" / "pythia30-epic1.safetensors", out, seeds)
+    assert "model: pythia30-adv1" in capsys.readouterr().out
+    diff = check_against_torch(ROOT / "weights" / "pythia30-adv1.safetensors", out, seeds)
     assert diff < 1e-4

@@ -20,7 +20,7 @@ def export(
     one ONNX graph with a dynamic batch axis; prints the graph's metadata (inputs, outputs,
     shapes, units, noise convention).
 
-    Example: jetgen export pythia30-epic1 -o jets.onnx
+    Example: jetgen export pythia30-adv1 -o jets.onnx
     """
     from ..export.to_onnx import export_onnx
 
