@@ -83,7 +83,7 @@ def main() -> None:
     base = args.n / best[rows[0][0]]
     print(f"model {entry.get('name', path)}, {args.n} jets, {args.threads} threads, "
           f"best of {args.repeats}; noise drawn inside the timing on both sides")
-    print(f"| backend | jets/s | vs torch fp32 |\n|---|---|---|")
+    print("| backend | jets/s | vs torch fp32 |\n|---|---|---|")
     for name, _ in rows:
         rate = args.n / best[name]
         print(f"| {name} | {rate:,.0f} | {rate / base:.2f}x |")

@@ -69,7 +69,7 @@ def test_merge_refuses_mixed_backends(one_step_model, tmp_path, capsys):
     assert main(["merge", str(tmp_path / "s0.h5"), str(tmp_path / "s1.h5"), "-o",
                  str(tmp_path / "all.h5")]) != 0
     err = capsys.readouterr().err.strip()
-    assert "\n" not in err and "compute_block" in err or "backend" in err
+    assert ("\n" not in err and "compute_block" in err) or "backend" in err
 
 
 def test_onnx_backend_bad_requests_are_one_line(one_step_model, tmp_path, capsys):

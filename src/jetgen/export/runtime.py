@@ -87,7 +87,8 @@ def cached_export(model_path, sha256: str):
     from ..download import default_cache_dir
     from .to_onnx import DEFAULT_OPSET, export_onnx
 
-    path = default_cache_dir() / "onnx" / f"{sha256[:16]}-jetgen{__version__}-op{DEFAULT_OPSET}.onnx"
+    name = f"{sha256[:16]}-jetgen{__version__}-op{DEFAULT_OPSET}.onnx"
+    path = default_cache_dir() / "onnx" / name
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         # Atomic: two processes exporting at once both leave a whole file.
