@@ -56,6 +56,10 @@ def main() -> None:
     parser.add_argument("--precision", nargs="+", default=["auto"], choices=SAMPLE_PRECISIONS,
                         help="jetgen sample --precision values to time (one row each; "
                         "default: auto, what `jetgen sample` does by default)")
+    parser.add_argument("--backend", nargs="+", default=["torch"],
+                        choices=["torch", "onnxruntime"],
+                        help="jetgen sample --backend values to time (onnxruntime runs fp32: "
+                        "one row, whatever --precision)")
     args = parser.parse_args()
     jet = CLASSES[parse_classes([args.jet])[0]]
     path, _ = resolve_model(args.model)
@@ -69,12 +73,19 @@ def main() -> None:
         pythia_rate = args.pythia_n / pythia_s
 
         jetgen_rates = {}
-        for precision in args.precision:
+        runs = [(b, p) for b in args.backend
+                for p in (args.precision if b == "torch" else ["fp32"])]
+        for backend, precision in runs:
+            if backend == "onnxruntime":  # export once, outside the timing (cached after)
+                timed(["sample", "--model", str(path), "--jet", jet, "--n", "10",
+                       "--backend", backend, "-o", str(Path(tmp) / "warm.root")], args.cores)
             seconds = timed(["sample", "--model", str(path), "--jet", jet, "--n", str(args.n),
                              "--seed", "7", "--batch-size", str(args.batch_size),
-                             "--precision", precision,
-                             "-o", str(Path(tmp) / f"jetgen-{precision}.root")], args.cores)
-            jetgen_rates[precision] = (args.n / seconds, seconds)
+                             "--precision", precision, "--backend", backend,
+                             "-o", str(Path(tmp) / f"jetgen-{backend}-{precision}.root")],
+                            args.cores)
+            jetgen_rates[f"--backend {backend} --precision {precision}"] = (args.n / seconds,
+                                                                           seconds)
 
     table = Table(title=f"{args.jet} jets on {args.cores} cores: each side one whole CLI "
                   "process (`jetgen data generate` / `jetgen sample`), timed launch to exit, "
@@ -88,12 +99,12 @@ def main() -> None:
         table.add_row(f"jetgen sample ({name})",
                       f"{config['sampler']} × {config['steps']}, jet level "
                       f"{config['jet_sampler']} × {config['jet_steps']}, batch "
-                      f"{args.batch_size}, --precision {precision}", f"{args.n:,}",
+                      f"{args.batch_size}, {precision}", f"{args.n:,}",
                       f"{seconds:,.1f}", f"{rate:,.1f}")
     console = Console(width=140)
     console.print(table)
     for precision, (rate, _) in jetgen_rates.items():
-        console.print(f"speed-up (--precision {precision}): {rate / pythia_rate:,.1f}× "
+        console.print(f"speed-up ({precision}): {rate / pythia_rate:,.1f}× "
                       "(target ≥ 50×)")
     console.print("start-up counts against both sides: at small --n / --pythia-n it "
                   "dominates; the ratio approaches the sustained one as both grow.")
