@@ -31,9 +31,9 @@ def main() -> None:
 
     import onnxruntime as ort
 
-    from jetgen.diffusion.noise import jet_noise
+    from jetgen.export.runtime import graph_feed
     from jetgen.export.to_onnx import export_onnx
-    from jetgen.generate_jets import JET_LEVEL_DRAW_OFFSET, generate_batch
+    from jetgen.generate_jets import generate_batch
     from jetgen.models.checkpoint import load_model
     from jetgen.registry import resolve_model
     from jetgen.seeds import jet_seeds
@@ -58,14 +58,7 @@ def main() -> None:
     def run_ort(n: int, batch: int) -> None:
         for lo in range(0, n, batch):
             idx = np.arange(lo, min(n, lo + batch))
-            s = torch.as_tensor(jet_seeds(0, idx).astype(np.int64))
-            feed = {"jet_type": jet_type[idx].astype(np.int64),
-                    "jet_noise": jet_noise(s, (1, 4), JET_LEVEL_DRAW_OFFSET)
-                    .reshape(len(idx), 4).numpy(),
-                    "particle_noise": jet_noise(s, (c.n_particles, 3), 0).numpy(),
-                    "jet_kinematics": np.zeros((len(idx), 4), np.float32),
-                    "use_kinematics": np.zeros(len(idx), bool)}
-            session.run(None, feed)
+            session.run(None, graph_feed(jet_type[idx], jet_seeds(0, idx), c.n_particles))
 
     rows = [("torch fp32 (jetgen sample's path)", lambda n: run_torch(n, "fp32")),
             ("torch bf16 (jetgen sample's path)", lambda n: run_torch(n, "bf16"))]

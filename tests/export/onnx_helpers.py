@@ -7,8 +7,7 @@ import numpy as np
 import torch
 
 from jetgen.config import RunConfig
-from jetgen.diffusion.noise import jet_noise
-from jetgen.generate_jets import JET_LEVEL_DRAW_OFFSET
+from jetgen.export.runtime import graph_feed
 from jetgen.models.checkpoint import save_model
 from jetgen.models.jetmodel import JetModel
 from jetgen.models.preprocessing import Standardiser
@@ -37,20 +36,11 @@ def write_model(path, config, seed: int = 0):
     return save_model(path, JetModel(config, STANDARDISER))
 
 
-def jetgen_noise(seeds: np.ndarray, n_particles: int = 30) -> tuple[np.ndarray, np.ndarray]:
-    """(jet_noise [B, 4], particle_noise [B, P, 3]) exactly as generate_batch draws them."""
-    s = torch.as_tensor(seeds.astype(np.int64))
-    jet = jet_noise(s, (1, 4), JET_LEVEL_DRAW_OFFSET).reshape(len(seeds), 4)
-    return jet.numpy(), jet_noise(s, (n_particles, 3), 0).numpy()
-
-
 def feed(jet_type, seeds, kinematics=None, use=None) -> dict[str, np.ndarray]:
-    jz, pz = jetgen_noise(seeds)
-    b = len(seeds)
-    return {"jet_type": np.asarray(jet_type, np.int64), "jet_noise": jz, "particle_noise": pz,
-            "jet_kinematics": (np.zeros((b, 4), np.float32) if kinematics is None
-                               else kinematics.astype(np.float32)),
-            "use_kinematics": np.zeros(b, bool) if use is None else use}
+    """Inputs with jetgen's own noise; given kinematics only where ``use`` (default none)."""
+    if kinematics is not None and use is None:
+        use = np.zeros(len(seeds), bool)
+    return graph_feed(jet_type, seeds, 30, kinematics, use)
 
 
 def assert_same_jets(out, ref, rows=slice(None)) -> None:

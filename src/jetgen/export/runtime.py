@@ -44,6 +44,27 @@ def check_onnx_run(config, *, sampler: str, steps: int, precision: str,
                          "(or --backend torch on a GPU)")
 
 
+def graph_feed(jet_type: np.ndarray, seeds: np.ndarray, n_particles: int,
+               kinematics: np.ndarray | None = None, use: np.ndarray | None = None
+               ) -> dict[str, np.ndarray]:
+    """The exported graph's inputs for jets keyed by ``seeds``: jetgen's own per-jet noise
+    (as generate_batch draws it), ``kinematics`` where ``use`` is true (default: every jet
+    when kinematics are given, none otherwise)."""
+    from ..diffusion.noise import jet_noise
+    from ..generate_jets import JET_LEVEL_DRAW_OFFSET
+
+    b = len(seeds)
+    s = torch.as_tensor(seeds.astype(np.int64))
+    if use is None:
+        use = np.full(b, kinematics is not None)
+    return {"jet_type": np.asarray(jet_type, np.int64),
+            "jet_noise": jet_noise(s, (1, 4), JET_LEVEL_DRAW_OFFSET).reshape(b, 4).numpy(),
+            "particle_noise": jet_noise(s, (n_particles, 3), 0).numpy(),
+            "jet_kinematics": (np.zeros((b, 4), np.float32) if kinematics is None
+                               else np.asarray(kinematics, np.float32)),
+            "use_kinematics": np.asarray(use, bool)}
+
+
 class OnnxSampler:
     """generate_batch's counterpart on an ONNX Runtime session."""
 
@@ -62,17 +83,7 @@ class OnnxSampler:
 
     def __call__(self, jet_type: np.ndarray, seeds: np.ndarray,
                  conditions: np.ndarray | None) -> Jets:
-        from ..diffusion.noise import jet_noise
-        from ..generate_jets import JET_LEVEL_DRAW_OFFSET
-
-        b = len(seeds)
-        s = torch.as_tensor(seeds.astype(np.int64))
-        feed = {"jet_type": np.asarray(jet_type, np.int64),
-                "jet_noise": jet_noise(s, (1, 4), JET_LEVEL_DRAW_OFFSET).reshape(b, 4).numpy(),
-                "particle_noise": jet_noise(s, (self.n_particles, 3), 0).numpy(),
-                "jet_kinematics": (np.zeros((b, 4), np.float32) if conditions is None
-                                   else np.asarray(conditions, np.float32)),
-                "use_kinematics": np.full(b, conditions is not None)}
+        feed = graph_feed(jet_type, seeds, self.n_particles, conditions)
         particles, mask, jet = self.session.run(None, feed)
         extra: dict[str, np.ndarray] = {"jet_seed": seeds.astype(np.uint64)}
         if conditions is not None:
