@@ -44,6 +44,46 @@ def samples():
     return (*jets(1, 0.12), *jets(2, 0.10))
 
 
+#: Unit roundoff of float32 and float64, and the error allowed to numpy's sin/cos/sinh/exp
+#: (4 ulp, i.e. 8 u relative: numpy documents ≤ 4 ulp for its SIMD float32 kernels; glibc
+#: and SVML float64 are within that too).
+U32, U64 = 2.0**-24, 2.0**-53
+ULPS_PER_FUNCTION = 8
+
+
+def mass_rounding_bound(particles: np.ndarray, u: float) -> np.ndarray:
+    """Per jet, a bound on |jet mass computed with unit roundoff ``u`` − exact jet mass|.
+
+    Standard first-order error analysis of the formulas in ``w1.jet_masses``: each
+    term x_i = pT·cos φ etc. carries a relative error ≤ 3f + 6u (f per function call, the
+    energy's exp/square/divide/sqrt chain being the longest); a sequential sum of n terms
+    adds (n − 1)u Σ|x_i|; squaring and the four-term difference m² = E² − p² add
+    2|s|δs + δs² + 4u Σ s²; then |√a − √â| ≤ |a − â| / √a (or ≤ 2√(2δ) when m² is within
+    δ of 0), plus u for the square root itself. The exact values are taken in float64 (their
+    own rounding, ~1e-16, is covered by the 1.001 factor).
+    """
+    p = np.asarray(particles, np.float64)
+    n = p.shape[1]
+    eta, phi, pt = p[..., 0], p[..., 1], p[..., 2]
+    terms = (pt * np.cos(phi), pt * np.sin(phi), pt * np.sinh(eta), pt * np.cosh(eta))
+    per_term = 3 * ULPS_PER_FUNCTION * u + 6 * u
+    sums = [t.sum(1) for t in terms]
+    errs = [(per_term + (n - 1) * u) * np.abs(t).sum(1) * 1.001 for t in terms]
+    m2 = sums[3] ** 2 - sums[0] ** 2 - sums[1] ** 2 - sums[2] ** 2
+    d = (sum(2 * np.abs(s) * e + e**2 for s, e in zip(sums, errs))
+         + 4 * u * sum(s**2 for s in sums) + u * np.abs(m2))
+    a = np.abs(m2)
+    dm = np.where(a > d, d / np.sqrt(np.maximum(a, d)), 2 * np.sqrt(2 * d))
+    return dm + u * np.sqrt(a + d)
+
+
+def w1_rounding_bound(per_jet_1: np.ndarray, per_jet_2: np.ndarray) -> float:
+    """W1 is 1-Lipschitz in each sample's values (a coupling moves each point by its
+    error), so a W1 between perturbed samples moves by ≤ max δ1 + max δ2; so do the mean
+    and the (population) std over resamples, both 1-Lipschitz in the sup norm."""
+    return float(np.max(per_jet_1) + np.max(per_jet_2))
+
+
 def record() -> dict:
     from jetnet.evaluation import fpd, gen_metrics, kpd, w1efp, w1m, w1p
     from jetnet.utils import efps
