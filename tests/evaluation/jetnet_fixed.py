@@ -70,7 +70,7 @@ def mass_rounding_bound(particles: np.ndarray, u: float) -> np.ndarray:
     sums = [t.sum(1) for t in terms]
     errs = [(per_term + (n - 1) * u) * np.abs(t).sum(1) * 1.001 for t in terms]
     m2 = sums[3] ** 2 - sums[0] ** 2 - sums[1] ** 2 - sums[2] ** 2
-    d = (sum(2 * np.abs(s) * e + e**2 for s, e in zip(sums, errs))
+    d = (sum(2 * np.abs(s) * e + e**2 for s, e in zip(sums, errs, strict=True))
          + 4 * u * sum(s**2 for s in sums) + u * np.abs(m2))
     a = np.abs(m2)
     dm = np.where(a > d, d / np.sqrt(np.maximum(a, d)), 2 * np.sqrt(2 * d))
