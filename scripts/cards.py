@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import re
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -35,13 +37,17 @@ OUT = Path("cards")
 
 
 def protocol_text(protocol: dict, data: list[str]) -> str:
-    return (f"`python scripts/cards.py` (protocol: `jetgen sample --n {protocol['n']:,}` per "
+    return (f"`python scripts/cards.py` at commit {protocol.get('commit', 'unknown')[:12]} "
+            f"(protocol: `jetgen sample --n {protocol['n']:,}` per "
             f"class, `--seed {protocol['seed']}`, the model's default sampler and precision; "
             f"`jetgen eval --jets {protocol['n']:,} --bootstrap {protocol['bootstrap']} "
             f"--seed {protocol['metric_seed']}` against the {protocol['split']} split of "
             f"{', '.join(Path(p).name for p in data)}; the truth floor is the same metric "
-            "between two disjoint halves of that split at the same n; no ratio where the "
-            "floor is consistent with zero). Training data: jetgen's own Pythia sample, not "
+            "between two disjoint halves of that split at the same n; where the floor is "
+            "consistent with zero within 2σ, a lower bound \"> x\" = value / (floor + 2σ)). "
+            f"n = {protocol['n']:,} generated vs {protocol['n']:,} test jets per class; "
+            f"sampling seed {protocol['seed']}, metric seed {protocol['metric_seed']}. "
+            "Training data: jetgen's own Pythia sample, not "
             "the JetNet dataset.")
 
 
@@ -77,11 +83,58 @@ def update(name: str, result: dict, protocol: dict, data: list[str]) -> None:
         if entry["name"] == name:
             entry["metrics"] = {c: {k: {"value": v["value"], "error": v.get("error"),
                                         "floor": v["floor"], "floor_error": v.get("floor_error"),
-                                        "ratio": v["ratio"]} for k, v in e["metrics"].items()}
+                                        "ratio": v["ratio"],
+                                        "ratio_lower": v.get("ratio_lower")}
+                                    for k, v in e["metrics"].items()}
                                 for c, e in result["classes"].items()}
             entry["card_protocol"] = {**protocol, "data": [Path(p).name for p in data],
                                       "model_sha256": sha256_file(folder / entry["file"])}
     registry.write_text(json.dumps(listing, indent=2) + "\n")
+
+
+def head_commit() -> str:
+    """The commit the measurement ran at (with "+dirty" when the tree had changes)."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], capture_output=True, text=True,
+                              check=True).stdout.strip()
+    try:
+        commit = git("rev-parse", "HEAD")
+        return commit + ("+dirty" if git("status", "--porcelain", "--", "src") else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def recorded_commit(name: str) -> str:
+    """For a card JSON written before commits were recorded: the commit that added it."""
+    try:
+        return subprocess.run(["git", "log", "-1", "--format=%H", "--", str(OUT / f"{name}.json")],
+                              capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def rerender(names: list[str], protocol: dict, data: list[str]) -> None:
+    """Rewrite cards and registry rows from the stored eval JSON (no re-measurement)."""
+    from jetgen.evaluation.pipeline import floor_ratio
+    from jetgen.evaluation.ratios import ratio_lower_bound
+
+    for name in names:
+        path = OUT / f"{name}.json"
+        result = json.loads(path.read_text())
+        for entry in result["classes"].values():
+            for row in entry["metrics"].values():
+                values = [math.nan if row.get(k) is None else row[k]
+                          for k in ("value", "error", "floor", "floor_error")]
+                row["ratio"] = floor_ratio(values[0], *values[2:])
+                row["ratio_lower"] = (None if row["ratio"] is not None
+                                      else ratio_lower_bound(*values))
+        stored = result.get("card_protocol", {})
+        commit = stored.get("commit") or recorded_commit(name)
+        used = {**protocol, **stored, "commit": commit}
+        result["card_protocol"] = used
+        path.write_text(json.dumps(result, indent=2) + "\n")
+        update(name, result, used, data)
+        print(f"{name}: card re-rendered from {path} (measured at {commit[:12]})")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -91,10 +144,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=PROTOCOL["seed"])
     parser.add_argument("--bootstrap", type=int, default=PROTOCOL["bootstrap"])
     parser.add_argument("--data-dir", type=Path, default=Path("data"))
+    parser.add_argument("--rerender", action="store_true",
+                        help="rewrite cards from the stored cards/NAME.json, measuring nothing")
     args = parser.parse_args(argv)
-    protocol = {**PROTOCOL, "n": args.n, "seed": args.seed, "bootstrap": args.bootstrap}
+    protocol = {**PROTOCOL, "n": args.n, "seed": args.seed, "bootstrap": args.bootstrap,
+                "commit": head_commit()}
     names = args.names or list(catalogue().models)
     data = [str(args.data_dir / f"{c}30.h5") for c in ("g", "q", "t", "w", "z")]
+    if args.rerender:
+        rerender(names, protocol, data)
+        return 0
     missing = [p for p in data if not Path(p).exists()]
     if missing:
         print(f"cards.py: training data missing: {', '.join(missing)}", file=sys.stderr)
@@ -103,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for name in names:
             result = measure(name, protocol, data, Path(tmp))
+            result["card_protocol"] = protocol
             write_json(result, OUT / f"{name}.json")
             update(name, result, protocol, data)
             print(f"{name}: card and registry metrics from n={protocol['n']} per class")

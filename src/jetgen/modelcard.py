@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .data.pythia import recipe_description
 from .evaluation.metrics import LABELS, UNITS
+from .evaluation.ratios import ratio_text
 from .models.checkpoint import load_model, read_metadata
 
 CARD_METRICS = ("w1m", "w1p", "w1efp", "fpd", "kpd", "fpnd_ref", "w1_tau21", "w1_tau32", "w1_d2")
@@ -33,12 +34,11 @@ def metrics_table(evaluation: dict) -> list[str]:
             if row is None:
                 continue
             scale = UNITS[key]
-            ratio = row.get("ratio")
             lines.append(
                 f"| {LABELS[key]} | ×{scale:g} | {_fmt(row['value'], scale)} ± "
                 f"{_fmt(row['error'], scale)} | {_fmt(row['floor'], scale)} ± "
                 f"{_fmt(row['floor_error'], scale)} | "
-                f"{'–' if ratio is None else f'{ratio:.2f}'} |")
+                f"{ratio_text(row)} |")
     return lines
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from jetgen.cli.main import main
 from jetgen.data.reference import REFERENCE_SEED, cached_reference, reference_path
-from jetgen.evaluation.pipeline import floor_ratio
+from jetgen.evaluation.ratios import floor_ratio
 from jetgen.io import read_jets, read_provenance
 from jetgen.jets import CLASSES
 

@@ -38,6 +38,7 @@ from .inputs import (
     load_reference,
     select_classes,
 )
+from .ratios import floor_ratio, ratio_lower_bound
 from .substructure import NAMES as SUBSTRUCTURE
 from .threads import single_threaded
 
@@ -216,7 +217,10 @@ def _evaluate_class(c, gen: Side, ref: Side, *, n_jets, seed, bootstrap, fpnd_je
         out["metrics"][metric] = {
             "value": value, "error": error, "floor": f_value, "floor_error": f_error,
             "ratio": floor_ratio(value, f_value, f_error),
+            "ratio_lower": (None if floor_ratio(value, f_value, f_error) is not None else
+                            ratio_lower_bound(value, error, f_value, f_error)),
             "scale": m.UNITS[metric]}
+    _label_fpnd(out["metrics"], ref.jets.n_particles)
     with _timed(timings, "adherence"):
         adh = adherence(g_all, half_a)
     if adh is not None:
@@ -229,15 +233,16 @@ def _evaluate_class(c, gen: Side, ref: Side, *, n_jets, seed, bootstrap, fpnd_je
     return out
 
 
-def floor_ratio(value: float, floor: float, floor_error: float) -> float | None:
-    """model / floor, or None where the floor is consistent with zero (within 2σ, or not
-    positive): dividing by a floor that is mostly noise gives ratios like −29× or 10⁴×
-    that say nothing about the model."""
-    if not (math.isfinite(value) and math.isfinite(floor)) or floor <= 0:
-        return None
-    if math.isfinite(floor_error) and floor < 2 * floor_error:
-        return None
-    return value / floor
+def _label_fpnd(metrics: dict, n_particles: int) -> None:
+    """ParticleNet is defined on 30 particles: longer jets enter FPND as their 30 hardest by
+    pT_rel (particlenet.py), as the JetNet150 papers report it, and the label says so."""
+    from .particlenet import N_PARTICLES
+
+    if n_particles <= N_PARTICLES:
+        return
+    for key in ("fpnd_ref", "fpnd_jetnet"):
+        if key in metrics:
+            metrics[key]["label"] = f"{m.LABELS[key]} (leading {N_PARTICLES})"
 
 
 def _metrics(x: Sample, real: Sample, settings: m.Settings, seed: int, c: int,

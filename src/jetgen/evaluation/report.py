@@ -11,6 +11,7 @@ from rich.table import Table
 
 from ..jets import CLASS_LONG
 from .metrics import LABELS
+from .ratios import ratio_text
 
 #: Below this many jets per class the report warns that ratios flatter a model.
 RELIABLE_N = 10_000
@@ -37,11 +38,13 @@ def _pm(value, error, scale) -> str:
     return f"{v:.2f} ± {error / scale:.2f}"
 
 
-def _ratio(r) -> str:
-    if r is None or not math.isfinite(r):
-        return "–"
+def _ratio(row: dict) -> str:
+    text = ratio_text(row)
+    if text == "–":
+        return text
+    r = float(text.lstrip("> "))
     style = "green" if r < 1.5 else "yellow" if r < 3 else "red"
-    return f"[{style}]{r:.2f}[/{style}]"
+    return f"[{style}]{text}[/{style}]"
 
 
 def class_table(name: str, entry: dict) -> Table:
@@ -59,10 +62,10 @@ def class_table(name: str, entry: dict) -> Table:
             continue
         row = metrics[key]
         indent = "  " if key.startswith("w1p_") else ""
-        table.add_row(indent + LABELS[key], _unit(row["scale"]),
+        table.add_row(indent + row.get("label", LABELS[key]), _unit(row["scale"]),
                       _pm(row["value"], row["error"], row["scale"]),
                       _pm(row["floor"], row["floor_error"], row["scale"]),
-                      _ratio(row["ratio"]))
+                      _ratio(row))
     return table
 
 
@@ -99,8 +102,10 @@ def render(result: dict, console: Console | None = None) -> None:
         if "adherence" in entry:
             console.print(adherence_table(name, entry["adherence"]))
     console.print("truth floor: the same metric between two disjoint halves of the "
-                  "reference; a perfect model scores a ratio near 1; no ratio (–) where "
-                  "the floor is consistent with zero.")
+                  "reference; a perfect model scores a ratio near 1; where the floor is "
+                  "consistent with zero (within 2σ) the ratio is a lower bound, \"> x\": "
+                  "the value over the floor plus two standard errors; – where the model's "
+                  "value is consistent with zero too.")
     smallest = min((e["n_jets"] for e in result["classes"].values()), default=0)
     if 0 < smallest < RELIABLE_N:
         console.print(f"[yellow]caution[/yellow]: ratios here use {smallest:,} jets per "

@@ -1,0 +1,62 @@
+"""Ratios to the truth floor: a floor consistent with zero gives a lower bound, not a
+blank that hides a model far off (W FPND_ref 17.3 against a floor of 0.08 ± 0.07)."""
+
+from __future__ import annotations
+
+import io
+import math
+
+import pytest
+from rich.console import Console
+
+from jetgen.evaluation.ratios import floor_ratio, ratio_lower_bound, ratio_text, worst_ratio
+from jetgen.evaluation.report import class_table
+from jetgen.modelcard import metrics_table
+
+
+def row(value, error, floor, floor_error):
+    r = floor_ratio(value, floor, floor_error)
+    return {"value": value, "error": error, "floor": floor, "floor_error": floor_error,
+            "ratio": r, "ratio_lower": None if r is not None else
+            ratio_lower_bound(value, error, floor, floor_error), "scale": 1.0}
+
+
+def test_resolved_floor_gives_the_plain_ratio():
+    assert ratio_text(row(2.0, 0.1, 1.0, 0.1)) == "2.00"
+
+
+def test_floor_consistent_with_zero_gives_a_lower_bound_from_floor_plus_two_sigma():
+    r = row(17.29, 0.40, 0.083, 0.0696)  # the shipped adv1 card, W FPND_ref
+    assert r["ratio"] is None
+    assert r["ratio_lower"] == pytest.approx(17.29 / (0.083 + 2 * 0.0696))
+    assert ratio_text(r) == f"> {17.29 / (0.083 + 2 * 0.0696):.2f}"
+
+
+def test_negative_floor_counts_as_zero_in_the_bound():
+    assert ratio_lower_bound(4.0, 0.1, -0.5, 0.25) == pytest.approx(4.0 / 0.5)
+
+
+def test_model_consistent_with_zero_too_gives_no_number():
+    assert ratio_text(row(0.5, 0.4, 0.01, 0.2)) == "–"
+    assert ratio_text(row(math.nan, 0.1, 0.01, 0.2)) == "–"
+
+
+def test_bound_is_computed_from_rows_written_before_it_existed():
+    old = {"value": 17.29, "error": 0.40, "floor": 0.083, "floor_error": 0.0696, "ratio": None}
+    assert ratio_text(old).startswith("> 77.")
+
+
+def test_worst_ratio_ranks_bounds_by_their_value():
+    rows = [row(2.0, 0.1, 1.0, 0.1), row(17.29, 0.40, 0.083, 0.0696), row(40.2, 1, 1, 0.1)]
+    bound = 17.29 / (0.083 + 2 * 0.0696)
+    assert worst_ratio(rows) == (pytest.approx(bound, abs=0.005), f"> {bound:.2f}")
+
+
+def test_eval_table_and_card_print_the_bound():
+    entry = {"n_jets": 10_000, "metrics": {"fpnd_ref": row(17.29, 0.40, 0.083, 0.0696)}}
+    out = io.StringIO()
+    Console(file=out, width=200).print(class_table("w", entry))
+    text = f"> {17.29 / (0.083 + 2 * 0.0696):.2f}"
+    assert text in out.getvalue()
+    card = "\n".join(metrics_table({"classes": {"w": entry}}))
+    assert f"| {text} |" in card
