@@ -1,7 +1,15 @@
-"""Jets/s of every sampler at 1, 10, 50, 100 steps, and peak memory of large runs.
+"""Jets/s of every sampler at 1, 10, 50, 100 steps, peak memory of large runs, and jets/s at
+1 and 2 threads with and without a competing CPU-bound process.
 
     python benchmarks/sample_speed.py --model weights/pythia30-teacher.safetensors
     python benchmarks/sample_speed.py --model runs/teacher30 --jets 2000 --memory-n 100000
+    python benchmarks/sample_speed.py --threads-only            # the thread table alone
+
+Threads: each cell is a fresh process (the OpenMP wait policy is read once, when torch
+loads) timing `sample_jets` (the default model, top jets) after a warm-up, for the policy
+jetgen sets (PASSIVE) and torch's own default (spin, then sleep); "+1 busy loop" runs a
+Python `while True` process beside it at the same niceness. The machine's load average
+before each cell is printed: on a shared node "no competitor" is not "idle".
 
 Speeds: one warm-up batch per (sampler, steps), then the timed batches, in this process.
 Memory: each n is a separate `jetgen sample` process (1 step, Euler, one class, ROOT
@@ -103,6 +111,61 @@ def peak_memory(model: str, n: int, device: str, batch: int) -> tuple[float, flo
         return peak / 1024, wall, "VmHWM of /proc/PID/status, polled"
 
 
+THREAD_CHILD = """
+import sys, time
+if sys.argv[2] == "torch-default":
+    import torch  # loaded before jetgen: OpenMP keeps its own wait policy
+from jetgen.sampling import sample_jets
+from jetgen.threads import using_threads
+model = None if sys.argv[3] == "-" else sys.argv[3]
+with using_threads(int(sys.argv[1])):
+    sample_jets(model=model, classes=[2], n=256)
+    rates = []
+    for _ in range(3):
+        start = time.perf_counter()
+        sample_jets(model=model, classes=[2], n=int(sys.argv[4]))
+        rates.append(int(sys.argv[4]) / (time.perf_counter() - start))
+print(sorted(rates)[1])
+"""
+
+
+def thread_rate(threads: int, policy: str, model: str | None, n_jets: int,
+                busy: bool) -> float:
+    """Median jets/s of three runs in a fresh process (see the module docstring)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS",
+                                                            "OMP_WAIT_POLICY")}
+    competitor = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if busy else None
+    try:
+        out = subprocess.run([sys.executable, "-c", THREAD_CHILD, str(threads), policy,
+                              model or "-", str(n_jets)], env=env, check=True,
+                             capture_output=True, text=True).stdout
+    finally:
+        if competitor is not None:
+            competitor.kill()
+            competitor.wait()
+    return float(out.split()[-1])
+
+
+def thread_table(model: str | None, n_jets: int) -> Table:
+    from jetgen.threads import allowed_cpus
+
+    cpus, why = allowed_cpus()
+    table = Table(title=f"jets/s of sample_jets (top, {n_jets} jets, default model unless "
+                  f"--model) by torch threads; {cpus} CPUs allowed ({why}), "
+                  f"{os.cpu_count()} visible; nice {os.nice(0)}")
+    for col in ("competitor", "OpenMP wait", "load avg before", "1 thread", "2 threads",
+                "2 / 1"):
+        table.add_column(col, justify="right")
+    for busy in (False, True):
+        for policy in ("PASSIVE", "torch-default"):
+            load = os.getloadavg()[0]
+            one = thread_rate(1, policy, model, n_jets, busy)
+            two = thread_rate(2, policy, model, n_jets, busy)
+            table.add_row("+1 busy loop" if busy else "none", policy.lower(), f"{load:.2f}",
+                          f"{one:,.0f}", f"{two:,.0f}", f"{two / one:.2f}×")
+    return table
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=None)
@@ -116,7 +179,14 @@ def main() -> None:
                         default=[10_000, 100_000, 1_000_000],
                         help="jets of each `jetgen sample` process whose peak memory is "
                         "measured (default: 10k 100k 1M; the 1M run takes minutes)")
+    parser.add_argument("--threads-only", action="store_true",
+                        help="only the 1-vs-2-thread table")
+    parser.add_argument("--thread-jets", type=int, default=2048,
+                        help="jets per timed run in the thread table")
     args = parser.parse_args()
+    if args.threads_only:
+        Console().print(thread_table(args.model, args.thread_jets))
+        return
     device = resolve_device(args.device)
     path, _ = resolve_model(args.model)
     model, _ = load_model(path, device)
@@ -148,6 +218,7 @@ def main() -> None:
     console.print(mem)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     console.print(f"measured with {how}; this benchmark process itself: {rss:.0f} MB")
+    console.print(thread_table(args.model, args.thread_jets))
 
 if __name__ == "__main__":
     main()

@@ -12,7 +12,20 @@ command line starts without importing torch.
 
 from __future__ import annotations
 
+import os
+import sys
+
 from ._version import __version__
+
+# torch's OpenMP threads spin-wait for each other at every op's barrier; on a shared node,
+# where a core is busy elsewhere, two spinning threads ran 4x slower than one (issue #25,
+# benchmarks/sample_speed.py --threads-only). PASSIVE makes a waiting thread sleep. The
+# OpenMP runtime reads this once, when torch loads, so it is set here, before any import of
+# torch by jetgen; a user's own value wins. jetgen.threads reads _OMP_WAIT_POLICY to know
+# which policy torch got.
+if "torch" not in sys.modules:
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+_OMP_WAIT_POLICY = os.environ.get("OMP_WAIT_POLICY", "").upper()
 
 __all__ = ["Jets", "Report", "__version__", "evaluate", "load_model", "read", "sample",
            "write"]

@@ -23,17 +23,21 @@ from .jets import Jets, parse_classes
 def sample(jet: str | list[str] = "all", n: int = 10_000, model: str | None = None,
            seed: int = 0, *, sampler: str | None = None, steps: int | None = None,
            precision: str = "auto", device: str = "cpu", batch_size: int = 1000,
-           backend: str = "torch") -> Jets:
+           backend: str = "torch", threads: int | None = None) -> Jets:
     """``n`` jets of each class in ``jet`` from ``model`` (default: the shipped default):
-    the same jets `jetgen sample --jet … --n … --seed …` writes.
+    the same jets `jetgen sample --jet … --n … --seed …` writes, whatever ``threads``
+    (torch CPU threads for this call; default: the CPUs this process may use, see
+    :mod:`jetgen.threads`).
 
     Example: ``jetgen.sample(jet="W", n=5000, seed=1).jet[:, 2]`` (W-jet masses in GeV).
     """
     from .sampling import sample_jets
+    from .threads import using_threads
 
-    return sample_jets(model=model, classes=parse_classes(jet), n=n, seed=seed,
-                       sampler=sampler, steps=steps, precision=precision, device=device,
-                       batch_size=batch_size, backend=backend)
+    with using_threads(threads):
+        return sample_jets(model=model, classes=parse_classes(jet), n=n, seed=seed,
+                           sampler=sampler, steps=steps, precision=precision, device=device,
+                           batch_size=batch_size, backend=backend)
 
 
 def read(path: str | Path, tree: str | None = None) -> Jets:
@@ -103,12 +107,14 @@ class Report:
 
 
 def evaluate(generated: Jets | str | Path, reference: Jets | str | Path | None = None,
-             **options) -> Report:
+             *, threads: int | None = None, **options) -> Report:
     """JetNet metrics of ``generated`` against ``reference`` with the truth floor
-    (options as :func:`jetgen.evaluation.evaluate`: n_jets, seed, classes, …).
+    (options as :func:`jetgen.evaluation.evaluate`: n_jets, seed, classes, …; ``threads``:
+    CPU threads, default the CPUs this process may use).
 
     Example: ``jetgen.evaluate(jets, "data/t30.h5", n_jets=2000).ratio("t", "w1m")``
     """
     from .evaluation import evaluate as run
+    from .threads import resolve_threads
 
-    return Report(run(generated, reference, **options))
+    return Report(run(generated, reference, workers=resolve_threads(threads), **options))

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from .options import threads_option
+
 
 def distill(
     output: Path = typer.Option(Path("runs/distilled"), "--output", "-o", help="Run directory."),
@@ -50,6 +52,7 @@ def distill(
                                     "which only the discriminator learns."),
     patience: int = typer.Option(6, "--patience", help="Adversarial: validations without a "
                                  "better physics score before stopping."),
+    threads: int | None = threads_option(),
 ) -> None:
     """Distil a teacher into a faster student.
 
@@ -71,6 +74,7 @@ def distill(
     from ..distill.adversarial import AdversarialSettings
     from ..distill.run import distill as run_distill
     from ..errors import UsageError
+    from ..threads import using_threads
     from .progress import step_progress
 
     if val_every is not None and val_every < 1:
@@ -83,7 +87,7 @@ def distill(
                                    disc_lr=disc_lr, val_jets=val_jets, patience=patience,
                                    disc_warmup=disc_warmup)
     student_net = load_run_config(student_config).model.net if student_config else None
-    with step_progress(f"distilling ({method})", train_steps) as update:
+    with using_threads(threads), step_progress(f"distilling ({method})", train_steps) as update:
         path = run_distill(output, method=method, factor=factor, steps=steps, teacher=teacher,
                            data=data, train=cfg, student_net=student_net,
                            teacher_steps=teacher_steps, teacher_sampler=teacher_sampler,

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from .options import threads_option
+
 
 def eval_command(
     file: Path = typer.Argument(..., help="Generated jets (.root or .h5)."),
@@ -33,6 +35,7 @@ def eval_command(
     bootstrap: int = typer.Option(5, "--bootstrap", min=2, help="Bootstrap batches."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the "
                                   "reference feature cache ($JETGEN_CACHE_DIR)."),
+    threads: int | None = threads_option(),
 ) -> None:
     """Evaluate generated jets: W1M, W1P, W1EFP, FPD, KPD, FPND_ref, substructure W1s.
 
@@ -45,6 +48,7 @@ def eval_command(
     from ..evaluation import evaluate
     from ..evaluation.report import render, write_json
     from ..io.atomic import check_output
+    from ..threads import resolve_threads
 
     if json_out is not None:
         check_output(json_out, overwrite=True)
@@ -54,7 +58,8 @@ def eval_command(
         result = evaluate(
             file, reference, n_jets=jets, seed=seed, classes=jet, n_particles=particles,
             reference_split=reference_split, fpnd_jets=fpnd_jets, bootstrap=bootstrap,
-            cache=not no_cache, plots=plots, on_progress=on_progress, tree=tree)
+            cache=not no_cache, plots=plots, on_progress=on_progress, tree=tree,
+            workers=resolve_threads(threads))
     render(result, Console())
     if json_out is not None:
         write_json(result, json_out)

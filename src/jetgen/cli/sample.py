@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from .options import threads_option
+
 
 def sample(
     output: Path = typer.Option(..., "--output", "-o", help="Output .root or .h5 file."),
@@ -42,6 +44,7 @@ def sample(
                                 "benchmarks/onnx_vs_torch.py; needs jetgen[export])."),
     tree: str = typer.Option("tree", "--tree-name", help="TTree name for ROOT output."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing output."),
+    threads: int | None = threads_option(),
 ) -> None:
     """Generate jets. ROOT outputs past ~1.8 GB continue in OUT_1.root, OUT_2.root …
     (read the set through OUT.root).
@@ -52,6 +55,7 @@ def sample(
     from ..jets import parse_classes
     from ..sampling import compute_block, plan_jobs, resolve_device, sample_to_file
     from ..shards import parse_shard, shard_range
+    from ..threads import using_threads
     from .progress import jet_progress
     from .signals import terminate_as_interrupt
 
@@ -59,7 +63,8 @@ def sample(
     piece = parse_shard(shard) if shard is not None else None
     start, stop = shard_range(plan_jobs(classes, n, conditions, conditions_tree).total, piece,
                               compute_block(resolve_device(device), backend))
-    with terminate_as_interrupt(), jet_progress("sampling", stop - start) as advance:
+    with terminate_as_interrupt(), using_threads(threads), \
+            jet_progress("sampling", stop - start) as advance:
         summary = sample_to_file(
             output, model=model, classes=classes, n=n, conditions=conditions, seed=seed,
             sampler=sampler, steps=steps, batch_size=batch_size, device=device,

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from .options import threads_option
+
 
 def score(
     jets: Path = typer.Argument(..., help="Jets to score (.root or .h5)."),
@@ -40,6 +42,7 @@ def score(
                                       "side-by-side jet images."),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace existing outputs."),
+    threads: int | None = threads_option(),
 ) -> None:
     """Per-jet log p(constituents | class, jet pT, η, mass, n) in nats, total and per
     particle, as a density over the JetNet features (η_rel, φ_rel, pT_rel) of the real
@@ -52,6 +55,7 @@ def score(
     from ..jets import parse_classes
     from ..score.jets import DEFAULT_PROBES
     from ..score.run import check_outputs, reconstruct_file, score_file, select_jets
+    from ..threads import using_threads
     from .progress import jet_progress
     from .signals import terminate_as_interrupt
 
@@ -62,7 +66,7 @@ def score(
     classes = parse_classes(jet) if jet else None
     check_outputs(output, overwrite, reconstruct=reconstruct)
     selection = select_jets(jets, classes, n, tree)
-    with terminate_as_interrupt():
+    with terminate_as_interrupt(), using_threads(threads):
         if reconstruct:
             with jet_progress("reconstructing", len(selection.jets)) as advance:
                 summary = reconstruct_file(

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import typer
 
+from .options import threads_option
+
 TRAIN_PARTS = ("all", "jet")
 EXAMPLE = "Example: jetgen train --data data/t30.h5 --data data/g30.h5 -o runs/teacher --steps 2000"
 
@@ -36,6 +38,7 @@ def train(
     part: str = typer.Option("all", "--part", help="all, or jet: a new jet-level model "
                              "(\\[model.jet_net], \\[train] of --config) beside the particle "
                              "model of --init-from (any teacher or student), kept as is."),
+    threads: int | None = threads_option(),
 ) -> None:
     """Train a teacher (EMA weights in OUTPUT/ema.safetensors, log in OUTPUT/metrics.jsonl).
 
@@ -47,6 +50,7 @@ def train(
     from ..errors import JetgenError, UsageError, nearest
     from ..io import count_jets
     from ..jetlevel import train_jet_level
+    from ..threads import resolve_threads, using_threads
     from ..train import train_from_files
     from .progress import step_progress
 
@@ -71,7 +75,9 @@ def train(
                 "--steps", str(run.train.total_steps), "--device", device,
                 "--precision", precision, *(["--config", str(config)] if config else []),
                 *(["--resume"] if resume else []), *(["--compile"] if compile_ else []),
-                *(["--init-from", init_from] if init_from else [])]
+                *(["--init-from", init_from] if init_from else []),
+                # the ranks share the allowed CPUs
+                "--threads", str(threads or max(1, resolve_threads(None) // devices))]
         code = launch(devices, args)
         if code:  # the ranks have printed why; typer.Exit would turn the status into 0
             sys.exit(code)
@@ -86,7 +92,7 @@ def train(
     progress = step_progress("training", run.train.total_steps) if rank == 0 else (
         contextlib.nullcontext(None))
     try:
-        with progress as update:
+        with using_threads(threads), progress as update:
             if part == "jet":
                 last = train_jet_level(data, output, run, init_from=init_from, resume=resume,
                                        device=device, on_step=update,
