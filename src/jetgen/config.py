@@ -103,6 +103,31 @@ def from_dict(cls, data: dict, where: str = "config"):
     return out
 
 
+#: Above this many particles per jet the default network is EPiC: attention costs grow as
+#: P² per jet, EPiC's pooling as P (models/epic.py), and the JetNet150 literature's best
+#: models (EPiC-FM, PC-Droid's successors) are of that kind.
+ATTENTION_MAX_PARTICLES = 30
+
+
+def for_particles(model: ModelConfig, n_particles: int, where: str = "data") -> ModelConfig:
+    """``model`` fitted to ``n_particles``-particle training data, so a run is driven by its
+    files' shape: a config that leaves ``n_particles`` at its default takes the data's, and
+    one that also leaves the network at its default gets EPiC beyond 30 particles. A config
+    that names another count is refused rather than silently retargeted."""
+    import copy
+
+    if model.n_particles == n_particles:
+        return model
+    if model.n_particles != ModelConfig.n_particles:
+        raise JetgenError(f"{where}: holds {n_particles}-particle jets, the model is configured "
+                          f"for {model.n_particles}")
+    out = copy.deepcopy(model)
+    out.n_particles = n_particles
+    if n_particles > ATTENTION_MAX_PARTICLES and out.net == NetConfig():
+        out.net = NetConfig(kind="epic")
+    return out
+
+
 def load_run_config(path: str | Path | None) -> RunConfig:
     if path is None:
         return RunConfig()

@@ -109,6 +109,13 @@ def check_shards(inputs: list[Path], tree: str | None = None) -> list[_Piece]:
     ordered = sorted(pieces.values(), key=lambda p: p.shard["index"])
     head = ordered[0]
     for piece in ordered[1:]:
+        sizes = head.provenance.get("n_particles"), piece.provenance.get("n_particles")
+        if sizes[0] != sizes[1]:
+            # Said first and plainly: jets of different lengths cannot share one file, and
+            # "differ in model_sha256" would hide the reason.
+            raise JetgenError(f"{head.path.name} holds {sizes[0]}-particle jets, "
+                              f"{piece.path.name} {sizes[1]}-particle jets: shards of one run "
+                              "have one particle count")
         for key in (*MUST_AGREE, "count"):
             mine = piece.shard.get(key) if key == "count" else piece.provenance.get(key)
             theirs = head.shard.get(key) if key == "count" else head.provenance.get(key)

@@ -385,6 +385,11 @@ def train_from_files(data: list[Path], run_dir: Path, run: RunConfig, *, resume:
     elif init_from is not None:
         start, origin = _initial_model(init_from)
         run.model, standardiser = start.config, start.standardiser
+    elif data:  # a new model: its particle count (and default network) follow the first file
+        from .config import for_particles
+        from .io import particles_in
+
+        run.model = for_particles(run.model, particles_in(data[0]), str(data[0]))
     train, val = load_splits(data, run.model.n_particles, run.model.classes)
     if standardiser is None:
         standardiser = Standardiser.fit(train)

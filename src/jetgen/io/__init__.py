@@ -78,6 +78,19 @@ def count_jets(path, tree: str | None = None) -> int:
     return count_hdf5(path)
 
 
+def particles_in(path, tree: str | None = None) -> int:
+    """Constituent slots per jet of a file, from its shape (or a jetgen ROOT file's record)
+    without reading its jets: what decides a new model's particle count."""
+    if file_format(path) == "root":
+        from .root import read_provenance_root
+
+        recorded = read_provenance_root(path).get("n_particles")
+        return int(recorded) if recorded else read_jets(path, tree=tree).n_particles
+    from .hdf5 import particles_hdf5
+
+    return particles_hdf5(path)
+
+
 def read_conditions(path, tree: str | None = None):
     """(jet_type [N], kinematics [N, 4] = pT, η, mass, n) from the jet-level columns alone:
     a user's ntuple need not hold constituents in jetgen's format."""

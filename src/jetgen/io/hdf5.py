@@ -263,6 +263,14 @@ def count_hdf5(path) -> int:
         return int(f["particle_features"].shape[0])
 
 
+def particles_hdf5(path) -> int:
+    path = Path(path)
+    with _open(path) as f:
+        if "particle_features" not in f or f["particle_features"].ndim != 3:
+            raise JetgenError(f"{path}: missing dataset 'particle_features' [N, P, 3 or 4]")
+        return int(f["particle_features"].shape[1])
+
+
 def _class_from_name(path: Path) -> int:
     """JetNet's own files carry no class column: ``t.hdf5`` / ``t150.hdf5`` name it."""
     from ..jets import CLASSES
