@@ -99,6 +99,11 @@ def put(path: Path, data: bytes) -> Path:
     return path
 
 
+def mkdir(path: Path) -> Path:
+    path.mkdir()
+    return path
+
+
 def read_only_dir(path: Path) -> Path:
     path.mkdir(mode=0o555)
     return path
@@ -173,6 +178,10 @@ CASES = [
     Case("unreadable input", lambda w, s, m: [
         "info", str(no_access(shutil.copy(s["data"], w / "x.h5")))], "permission denied",
         needs_non_root=True),
+    # What root meets instead of a permission error (CI runs as root): the same open()
+    # failing with another OSError, the input being a directory.
+    Case("input is a directory", lambda w, s, m: [
+        "info", str(mkdir(w / "dir.h5"))], "is a directory, expected an HDF5 file"),
     Case("truncated ROOT", lambda w, s, m: ["info", str(cut(s["root"], w / "cut.root"))],
          "truncated or corrupted"),
     Case("truncated HDF5 conditions", lambda w, s, m: sample(
@@ -210,6 +219,9 @@ CASES = [
     Case("unwritable directory", lambda w, s, m: sample(
         s, "--jet", "t", "--n", "5", "-o", str(read_only_dir(w / "ro") / "x.h5")),
         "not writable", needs_non_root=True),
+    Case("output is a directory", lambda w, s, m: sample(
+        s, "--jet", "t", "--n", "5", "-o", str(mkdir(w / "out.h5")), "--overwrite"),
+        "is a directory, expected a file name"),
     Case("truncated weights", lambda w, s, m: sample(s, "--model", str(cut(
         s["model"], w / "cut.safetensors", 0.9)), "--jet", "t", "--n", "5", *output(w)),
         "not a valid safetensors file"),
