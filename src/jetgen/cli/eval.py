@@ -79,6 +79,19 @@ def _stage_progress():
     @contextmanager
     def bar():
         console = Console(file=sys.stderr)
+        if not console.is_terminal:  # a batch log: a plain line every ~30 s
+            from .progress import duration, plain_progress
+
+            now = {"stage": "reading", "done": 0, "total": 0}
+
+            def line(elapsed: float) -> str:
+                of = f" {now['done']:,}/{now['total']:,}" if now["total"] else ""
+                return f"jetgen: eval: {now['stage']}{of}, {duration(elapsed)} elapsed"
+
+            with plain_progress(line):
+                yield lambda stage, done, total: now.update(stage=stage, done=done,
+                                                            total=total)
+            return
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
                       MofNCompleteColumn(), console=console,
                       disable=not console.is_terminal, transient=True) as progress:

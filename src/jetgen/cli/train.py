@@ -115,8 +115,9 @@ def train(
     if stop["flag"] and step < run.train.total_steps:
         # Non-zero, so a batch system does not take the run for finished.
         error = JetgenError(f"stopped by {signal.Signals(stop['signal']).name} at step {step} "
-                            f"of {run.train.total_steps}; checkpoint saved in {output}, "
-                            "continue with --resume")
+                            f"of {run.train.total_steps}; checkpoint saved in "
+                            f"{output / 'state.safetensors'}; continue with the same "
+                            "command and --resume")
         error.exit_code = 128 + stop["signal"]
         raise error
     typer.echo(f"step {step}: loss {last.get('loss', float('nan')):.4f}; weights in "
