@@ -244,7 +244,8 @@ def sample_to_file(output, *, model: str | None = None, classes: list[int] | Non
         teacher=meta.get("teacher"),
         distillation=meta.get("distillation"),
         sampler=run.sampler, steps=run.steps, schedule=run.schedule,
-        seed=seed, seed_rule=SEED_RULE,
+        # one form per seed: -5 and 2**64 - 5 give the same jets, so record the latter
+        seed=check_seed(seed), seed_rule=SEED_RULE,
         jet_types=sorted({CLASSES[c] for c in plan.classes}),
         n_per_class=None if conditions else n,
         total_jets=plan.total,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import typer
@@ -10,12 +11,12 @@ from ..jets import CLASSES, parse_classes
 from .progress import jet_progress
 
 app = typer.Typer(help="Training data: generate with Pythia 8 + FastJet, or fetch JetNet.",
-                  epilog="Example: jetgen data generate --jet t --n 1000 -o data/t30.h5",
+                  epilog="Example: jetgen data generate --jet g --n 500 -o data/g30.h5",
                   no_args_is_help=True)
 
 
 @app.command(
-    epilog="Example: jetgen data generate --jet t --n 1000 --particles 30 -o data/t30.h5 "
+    epilog="Example: jetgen data generate --jet g --n 500 --particles 30 -o data/g30.h5 "
     "--seed 1 --workers 2"
 )
 def generate(
@@ -32,6 +33,11 @@ def generate(
 
     classes = parse_classes(jet)
     total = n * len(classes)
+    # Training data is a cache the user asked to fill, not a file to protect: make its
+    # directory (data/ is absent in a fresh checkout). Where that fails (a parent is a
+    # file, no permission) the writer's own check says why in one line.
+    with contextlib.suppress(OSError):
+        output.parent.mkdir(parents=True, exist_ok=True)
     label = "+".join(CLASSES[c] for c in classes)
     with jet_progress(f"generating {label}", total) as advance:
         summary = run_generate(

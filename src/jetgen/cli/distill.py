@@ -59,7 +59,8 @@ def distill(
 ) -> None:
     """Distil a teacher into a faster student.
 
-    Example: jetgen distill --factor 2 --teacher runs/teacher30/ema.safetensors -o runs/pd2
+    Example: jetgen distill --factor 2 --teacher pythia30-teacher --data data/t30.h5
+    --train-steps 20 -o runs/pd2
 
     Compress a one-step student into a cheaper network:
     jetgen distill --method compress --teacher pythia30-pd1

@@ -40,7 +40,9 @@ def eval_command(
     """Evaluate generated jets: W1M, W1P, W1EFP, FPD, KPD, FPND_ref, substructure W1s.
 
     Every number is printed beside the truth floor (the same metric between two disjoint
-    halves of the reference) and their ratio. Example: jetgen eval jets.h5 -r data/t30.h5
+    halves of the reference) and their ratio.
+
+    Example: jetgen eval top.root --jets 1000 -r data/t30.h5
     """
     from rich.console import Console
 

@@ -24,7 +24,7 @@ from . import train as train_cmd
 app = typer.Typer(
     name="jetgen",
     help="Fast simulation of jets as particle clouds with diffusion models (JetNet format).",
-    epilog="Example: jetgen sample --jet top --n 1000 -o jets.root",
+    epilog="Example: jetgen sample --jet top --n 1000 -o top1k.root",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",

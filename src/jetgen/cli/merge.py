@@ -17,7 +17,10 @@ def merge(
     """Check that the shards make one run (same model, seed, sampler, steps, N; none missing
     or twice) and write them in order: the result equals the run without --shard.
 
-    Example: jetgen merge shards/top_*.root -o top.root
+    Make the shards with jetgen sample --jet top --n 1000 --shard 0/2 -o top_0.root
+    and the same with --shard 1/2 -o top_1.root, then
+
+    Example: jetgen merge top_0.root top_1.root -o top_merged.root
     """
     from ..merge import check_shards, merge_shards
     from .progress import jet_progress

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from ..errors import JetgenError, UsageError
 from .options import threads_option
 
 
@@ -49,20 +50,23 @@ def sample(
     """Generate jets. ROOT outputs past ~1.8 GB continue in OUT_1.root, OUT_2.root …
     (read the set through OUT.root).
 
-    Example: jetgen sample --jet top --n 100000 -o jets.root
-    (ONNX Runtime: jetgen sample --jet top --n 100000 --backend onnxruntime -o jets.root)
+    Example: jetgen sample --jet top --n 10000 --seed 1 -o top10k.root
+    (ONNX Runtime: jetgen sample --jet top --n 10000 --backend onnxruntime -o top_onnx.root)
     """
-    from ..jets import parse_classes
-    from ..sampling import compute_block, plan_jobs, resolve_device, sample_to_file
-    from ..shards import parse_shard, shard_range
+    from ..sampling import compute_block, resolve_device, sample_to_file
+    from ..shards import shard_range
     from ..threads import using_threads
     from .progress import jet_progress
     from .signals import terminate_as_interrupt
 
-    classes = parse_classes(jet) if jet else None
-    piece = parse_shard(shard) if shard is not None else None
-    start, stop = shard_range(plan_jobs(classes, n, conditions, conditions_tree).total, piece,
-                              compute_block(resolve_device(device), backend))
+    classes, piece, plan = _check_arguments(
+        output=output, jet=jet, n=n, conditions=conditions, conditions_tree=conditions_tree,
+        shard=shard, seed=seed, batch_size=batch_size, precision=precision,
+        backend=backend, overwrite=overwrite)
+    block = compute_block(resolve_device(device), backend)
+    start, stop = shard_range(plan.total, piece, block)
+    if piece is not None and stop == start:
+        raise UsageError(_too_few_for_shards(plan.total, piece, block, classes, n))
     with terminate_as_interrupt(), using_threads(threads), \
             jet_progress("sampling", stop - start) as advance:
         summary = sample_to_file(
@@ -77,3 +81,61 @@ def sample(
     typer.echo(f"wrote {summary['jets']} jets to {output}{where} ({summary['sampler']}, "
                f"{summary['steps']} steps, {summary['precision']}"
                f"{', onnxruntime' if summary['backend'] == 'onnxruntime' else ''})")
+
+
+def _check_arguments(*, output, jet, n, conditions, conditions_tree, shard, seed, batch_size,
+                     precision, backend, overwrite):
+    """Every argument checked before any work, and every problem reported (in one line),
+    not only the first. Returns (classes, shard, plan)."""
+    from ..export.runtime import check_backend
+    from ..io import file_format
+    from ..io.atomic import check_output
+    from ..jets import parse_classes
+    from ..precision import SAMPLE_PRECISIONS, check_precision
+    from ..sampling import plan_jobs
+    from ..seeds import check_seed
+    from ..shards import parse_shard
+
+    problems: list[JetgenError] = []
+    found: dict = {"classes": None, "piece": None, "plan": None}
+
+    def check(key, fn, *args):
+        try:
+            value = fn(*args)
+        except JetgenError as err:
+            problems.append(err)
+        else:
+            if key:
+                found[key] = value
+
+    if jet:
+        check("classes", parse_classes, jet)
+    if not problems:  # a plan for unknown classes would repeat the class error
+        check("plan", plan_jobs, found["classes"], n, conditions, conditions_tree)
+    check(None, check_output, output, overwrite)
+    check(None, file_format, output)
+    if shard is not None:
+        check("piece", parse_shard, shard)
+    check(None, check_seed, seed)
+    if batch_size <= 0:
+        problems.append(UsageError(f"--batch-size must be positive, got {batch_size}"))
+    check(None, check_precision, precision, SAMPLE_PRECISIONS)
+    check(None, check_backend, backend)
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        error = UsageError("; ".join(str(p) for p in problems))
+        error.exit_code = max(p.exit_code for p in problems)
+        raise error
+    return found["classes"], found["piece"], found["plan"]
+
+
+def _too_few_for_shards(total: int, piece, block: int, classes, n) -> str:
+    """Shards are whole blocks of jets (the jets must not depend on the sharding), so N
+    shards need more than N - 1 blocks."""
+    need = (piece.count - 1) * block + 1
+    per_class = f" (--n {-(-need // len(classes))} or more for {len(classes)} class(es))" if (
+        classes and n is not None) else ""
+    return (f"--shard {piece}: would hold no jets: shards are whole blocks of {block} jets "
+            f"and the run has {total}; {piece.count} shards need at least {need} "
+            f"jets{per_class}, or use fewer shards")

@@ -49,7 +49,7 @@ def score(
     constituents; padded slots do not count. Jets are conditioned on their recorded class
     and jet features.
 
-    Example: jetgen score jets.root -o scores.root --method ode --hutchinson 4
+    Example: jetgen score top.root --n 100 -o scores.root --method ode --hutchinson 4
     """
     from ..errors import UsageError
     from ..jets import parse_classes

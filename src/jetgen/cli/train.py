@@ -13,7 +13,7 @@ import typer
 from .options import threads_option
 
 TRAIN_PARTS = ("all", "jet")
-EXAMPLE = "Example: jetgen train --data data/t30.h5 --data data/g30.h5 -o runs/teacher --steps 2000"
+EXAMPLE = "Example: jetgen train --data data/t30.h5 -o runs/teacher --steps 200"
 
 
 def train(

@@ -1,0 +1,61 @@
+"""What the tool tells a user (#25): every bad argument at once, shards that would be
+empty, one recorded form per seed, a data directory made on demand."""
+
+from __future__ import annotations
+
+import pytest
+
+from jetgen.cli.main import main
+from jetgen.io import read_jets, read_provenance
+
+
+def one_error_line(capsys) -> str:
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("jetgen: error: "), err
+    return err[0]
+
+
+def test_sample_reports_every_problem_at_once(tmp_path, capsys):
+    code = main(["sample", "--n", "10", "--precision", "fp13", "--batch-size", "0",
+                 "-o", str(tmp_path / "missing" / "out.txt")])
+    line = one_error_line(capsys)
+    assert code == 2
+    for part in ("pass --jet", "directory", "does not exist", "unknown file type '.txt'",
+                 "--batch-size must be positive", "--precision must be one of"):
+        assert part in line, (part, line)
+    assert not (tmp_path / "missing").exists()
+
+
+def test_one_problem_is_reported_alone(tmp_path, capsys):
+    assert main(["sample", "--jet", "t", "-o", str(tmp_path / "x.h5")]) == 2
+    assert one_error_line(capsys) == "jetgen: error: pass --n, the number of jets per class"
+
+
+def test_a_shard_that_would_hold_no_jets_is_refused_with_the_minimum(tmp_path, capsys):
+    out = tmp_path / "s.h5"
+    assert main(["sample", "--jet", "t", "--n", "20", "--shard", "0/2", "-o", str(out)]) == 2
+    line = one_error_line(capsys)
+    assert "--shard 0/2: would hold no jets" in line and "257 jets" in line, line
+    assert "--n 257 or more" in line
+    assert not out.exists()
+    assert main(["sample", "--jet", "t", "--jet", "g", "--n", "20", "--shard", "1/3",
+                 "-o", str(out)]) == 2
+    assert "--n 257 or more for 2 class(es)" in one_error_line(capsys)
+
+
+def test_equivalent_seeds_record_one_form(tmp_path):
+    paths = []
+    for seed in ("-5", "18446744073709551611"):
+        paths.append(tmp_path / f"s{len(paths)}.h5")
+        assert main(["sample", "--jet", "t", "--n", "5", "--seed", seed,
+                     "-o", str(paths[-1])]) == 0
+    a, b = (read_jets(p) for p in paths)
+    assert a.particles.tobytes() == b.particles.tobytes()
+    assert read_provenance(paths[0])["seed"] == read_provenance(paths[1])["seed"] == 2**64 - 5
+
+
+@pytest.mark.parametrize("seed", ["18446744073709551616", "-9223372036854775809"])
+def test_seeds_beyond_64_bits_are_refused(seed, tmp_path, capsys):
+    assert main(["sample", "--jet", "t", "--n", "5", "--seed", seed,
+                 "-o", str(tmp_path / "x.h5")]) == 2
+    assert "does not fit 64 bits" in one_error_line(capsys)
