@@ -14,6 +14,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 NETWORKS = ("transformer", "epic")
+LR_SCHEDULES = ("cosine", "constant")
 
 
 @dataclass
@@ -73,6 +74,15 @@ class TrainConfig:
     val_jets: int = 5000
     seed: int = 0
     jet_loss_weight: float = 1.0
+    #: "cosine" (decay to zero at total_steps) or "constant" after warm-up (extendable).
+    lr_schedule: str = "cosine"
+    #: Every batch holds the classes in equal numbers (slot i takes class i mod C), instead
+    #: of drawing jets uniformly from the pooled training set.
+    balance_classes: bool = False
+    #: Every this many steps, the EMA model's jets (default sampler and steps) are judged
+    #: on physics against the validation split (evaluation/validation.py); 0 = never.
+    physics_every: int = 0
+    physics_jets: int = 1000
 
 
 @dataclass
@@ -98,6 +108,9 @@ def from_dict(cls, data: dict, where: str = "config"):
         kwargs[key] = from_dict(sub, value, f"{where}.{key}") if sub and isinstance(
             value, dict) else value
     out = cls(**kwargs)
+    if isinstance(out, TrainConfig) and out.lr_schedule not in LR_SCHEDULES:
+        raise JetgenError(f"{where}: unknown lr_schedule {out.lr_schedule!r}"
+                          f"{nearest(out.lr_schedule, LR_SCHEDULES)}")
     if is_dataclass(out) and isinstance(out, NetConfig) and out.kind not in NETWORKS:
         raise JetgenError(f"{where}: unknown network {out.kind!r}{nearest(out.kind, NETWORKS)}")
     return out

@@ -111,9 +111,14 @@ class Objective(torch.nn.Module):
         return particle.float(), jet_loss.float()
 
 
-def lr_factor(step: int, warmup: int, total: int) -> float:
+def lr_factor(step: int, warmup: int, total: int, schedule: str = "cosine") -> float:
+    """Linear warm-up, then cosine decay to zero at ``total``, or (``"constant"``) the peak
+    rate for good: a run that can be extended by any number of steps, its EMA doing the
+    averaging that the decay would."""
     if step < warmup:
         return (step + 1) / warmup
+    if schedule == "constant":
+        return 1.0
     progress = min(1.0, (step - warmup) / max(1, total - warmup))
     return 0.5 * (1 + math.cos(math.pi * progress))
 
@@ -147,6 +152,9 @@ class Trainer:
         self.opt = torch.optim.AdamW(self.params, lr=self.cfg.lr,
                                      weight_decay=self.cfg.weight_decay)
         self.step = 0
+        self._class_rows: list[torch.Tensor] | None = None
+        #: Physics validation (evaluation/validation.py) every cfg.physics_every steps.
+        self.physics = None
         check_options(self.dist, precision, self.cfg.batch_size, custom_loss=loss_fn is not None,
                       compile=compile)
         #: Called after every checkpoint (state a loss keeps outside the model).
@@ -155,10 +163,28 @@ class Trainer:
             Objective(self.model, precision), self.dist, compile)
 
     # ---- one optimisation step -------------------------------------------------------
+    def batch_index(self, gen: torch.Generator) -> torch.Tensor:
+        """Rows of step's batch: uniform over the pooled training set, or (balance_classes)
+        slot i from class i mod C, uniform within it."""
+        b = self.cfg.batch_size
+        if not self.cfg.balance_classes:
+            return torch.randint(len(self.train_data), (b,), generator=gen)
+        if self._class_rows is None:
+            jet_type = self.train_data.jet_type
+            self._class_rows = [torch.nonzero(jet_type == c).flatten()
+                                for c in torch.unique(jet_type).tolist()]
+        rows = self._class_rows
+        sizes = torch.tensor([len(r) for r in rows])
+        slot_class = torch.arange(b) % len(rows)
+        within = (torch.rand(b, generator=gen, dtype=torch.float64) * sizes[slot_class]).long()
+        pooled = torch.cat(rows)
+        offsets = torch.cumsum(sizes, 0) - sizes
+        return pooled[offsets[slot_class] + within]
+
     def train_step(self) -> dict:
         cfg, ctx = self.cfg, self.dist
         gen = step_generator(cfg.seed, self.step)
-        index = torch.randint(len(self.train_data), (cfg.batch_size,), generator=gen)
+        index = self.batch_index(gen)
         self.model.train()
         if self.objective is None:
             particle, jet = self.loss_fn(self.model, self.train_data.batch(index, self.device),
@@ -183,7 +209,8 @@ class Trainer:
         if not math.isfinite(total):
             raise JetgenError(f"training diverged at step {self.step} (loss {total})")
         for group in self.opt.param_groups:
-            group["lr"] = cfg.lr * lr_factor(self.step, cfg.warmup_steps, cfg.total_steps)
+            group["lr"] = cfg.lr * lr_factor(self.step, cfg.warmup_steps, cfg.total_steps,
+                                               cfg.lr_schedule)
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         grad_norm = torch.nn.utils.clip_grad_norm_(self.params, cfg.grad_clip)
@@ -235,6 +262,9 @@ class Trainer:
                 record["jets_per_s"] = jets_seen / (time.perf_counter() - t0)
                 if main and (self.step % self.cfg.val_every == 0 or self.step == until_step):
                     record.update(self.validate())
+                if (main and self.physics is not None
+                        and self.step % self.cfg.physics_every == 0):
+                    record["physics_score"] = self.physics.measure(self.ema, self.step)["score"]
                 if log is not None:
                     log.write(json.dumps(record) + "\n")
                 if self.step % self.cfg.checkpoint_every == 0 or self.step == until_step:
@@ -405,6 +435,11 @@ def train_from_files(data: list[Path], run_dir: Path, run: RunConfig, *, resume:
     with session(device) as dist:
         trainer = Trainer(model, run, run_dir, train, val, dist.device, provenance, dist=dist,
                           precision=precision, compile=compile)
+        if run.train.physics_every > 0 and trainer.dist.is_main:
+            from .evaluation.validation import PhysicsValidation
+
+            trainer.physics = PhysicsValidation(val, run.model.classes, run.train.physics_jets,
+                                                run_dir)
         if resume:
             trainer.resume()
         last = trainer.fit(run.train.total_steps, on_step=on_step, should_stop=should_stop)

@@ -30,6 +30,7 @@ import torch
 
 from ..config import RunConfig
 from ..errors import UsageError
+from ..evaluation.validation import PhysicsValidation
 from ..jets import CLASSES, Jets
 from ..models.checkpoint import save_model
 from ..models.jetmodel import N_JET, JetModel
@@ -37,7 +38,6 @@ from ..train import Trainer
 from .common import masked_mse
 from .discriminator import Discriminator
 from .observables import observables
-from .validation import PhysicsValidation
 
 DISC_FILE = "discriminator.safetensors"
 BEST_FILE = "best.safetensors"

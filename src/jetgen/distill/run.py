@@ -12,6 +12,7 @@ import torch
 from ..config import NetConfig, RunConfig, TrainConfig
 from ..diffusion.samplers import get_sampler
 from ..errors import JetgenError, UsageError, nearest
+from ..evaluation.validation import PhysicsValidation
 from ..jets import Jets
 from ..models.checkpoint import load_model, read_metadata
 from ..models.jetmodel import JetModel
@@ -36,7 +37,6 @@ from .progressive import (
     progressive_student,
     recipe,
 )
-from .validation import PhysicsValidation
 
 METHODS = ("progressive", "consistency", "compress", "adversarial")
 

@@ -1,4 +1,5 @@
-"""What the adversarial stage is judged and early-stopped on: physics, not its losses.
+"""What training runs are judged and stopped on: physics, not their losses (the teacher's
+`physics_every` validations and the adversarial stage's early stopping).
 
 Each validation generates jets of every class through the whole chain (the jet-level
 model draws pT, η, mass, n; the student draws the constituents) with fixed seeds, and
@@ -23,13 +24,13 @@ import numpy as np
 from scipy.stats import wasserstein_distance
 
 from ..errors import JetgenError
-from ..evaluation.adherence import constituent_kinematics
-from ..evaluation.fpnd import activations, frechet_distance
-from ..evaluation.substructure import substructure
 from ..generate_jets import generate_batch
 from ..jets import CLASSES, Jets
 from ..models.jetmodel import JetModel
 from ..seeds import jet_seeds
+from .adherence import constituent_kinematics
+from .fpnd import activations, frechet_distance
+from .substructure import substructure
 
 METRICS = ("mass", "tau21", "tau32", "d2", "fpnd_ref")
 JSON_FILE, CSV_FILE, PLOT_FILE = "validation.json", "validation.csv", "validation.png"

@@ -1,0 +1,80 @@
+"""What a long teacher run needs: class-balanced batches, a schedule that can be extended,
+and physics validation of the EMA model while it trains."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+from conftest import tiny_run
+
+from jetgen.config import RunConfig, TrainConfig, from_dict
+from jetgen.errors import JetgenError
+from jetgen.io import read_jets
+from jetgen.train import EMA_FILE, Trainer, lr_factor, step_generator, train_from_files
+
+
+def test_constant_schedule_keeps_the_peak_rate_after_warm_up():
+    assert lr_factor(0, 10, 100, "constant") == pytest.approx(0.1)
+    assert [lr_factor(s, 10, 100, "constant") for s in (10, 99, 100, 10_000)] == [1.0] * 4
+    # cosine is unchanged: it decays to zero at total
+    assert lr_factor(100, 10, 100) == pytest.approx(0.0)
+    assert lr_factor(55, 10, 100) == pytest.approx(0.5)
+
+
+def test_unknown_schedule_is_refused_with_the_nearest_name():
+    with pytest.raises(JetgenError, match=r"lr_schedule 'constnt'.*constant"):
+        from_dict(TrainConfig, {"lr_schedule": "constnt"})
+
+
+def test_balanced_batches_hold_every_class_equally(pythia_file, tmp_path):
+    from jetgen.models.jetmodel import JetModel
+    from jetgen.models.preprocessing import Standardiser
+
+    jets = read_jets(pythia_file)
+    # an unbalanced pool: all 80 top jets, 20 gluon jets
+    keep = (jets.jet_type == 2) | (torch.arange(len(jets)).numpy() % 4 == 0)
+    jets = jets[keep]
+    run = tiny_run(1)
+    run.train.batch_size, run.train.balance_classes = 40, True
+    model = JetModel(run.model, Standardiser.fit(jets))
+    trainer = Trainer(model, run, tmp_path, jets, jets[:8], torch.device("cpu"))
+    types = trainer.train_data.jet_type
+    counts = torch.zeros(5, dtype=torch.long)
+    for step in range(20):
+        index = trainer.batch_index(step_generator(0, step))
+        batch_counts = torch.bincount(types[index], minlength=5)
+        assert batch_counts[0] == batch_counts[2] == 20
+        counts += batch_counts
+    # within a class, rows are drawn from all of it (20 gluon rows, 400 draws)
+    gluon_rows = trainer.batch_index(step_generator(0, 0))[types[
+        trainer.batch_index(step_generator(0, 0))] == 0]
+    assert len(gluon_rows) == 20
+    run.train.balance_classes = False
+    plain = Trainer(model, run, tmp_path, jets, jets[:8], torch.device("cpu"))
+    drawn = torch.cat([plain.batch_index(step_generator(0, s)) for s in range(20)])
+    assert torch.bincount(types[drawn], minlength=5)[2] > 2 * torch.bincount(
+        types[drawn], minlength=5)[0]  # the pooled draw follows the 80:20 imbalance
+
+
+def test_physics_validation_runs_on_the_ema_model_while_training(tmp_path):
+    from jetgen.data.pythia import generate_block
+    from jetgen.io.hdf5 import HDF5Writer
+    from jetgen.jets import Jets
+
+    # 140 jets per class: a validation split of 21, two halves of 10 for the floor
+    data = tmp_path / "gt30.h5"
+    with HDF5Writer(data, 30, {"kind": "training data"}) as writer:
+        writer.write(Jets.concatenate([generate_block("g", 140, 30, 21)[0],
+                                       generate_block("t", 140, 30, 22)[0]]))
+    run: RunConfig = tiny_run(4)
+    run.model.classes = ["g", "t"]
+    run.train.physics_every, run.train.physics_jets = 2, 10
+    last = train_from_files([data], tmp_path / "run", run)
+    tmp_path = tmp_path / "run"
+    history = json.loads((tmp_path / "validation.json").read_text())["history"]
+    assert [h["step"] for h in history] == [2, 4]
+    assert set(history[-1]["classes"]) == {"g", "t"}
+    assert last["physics_score"] == pytest.approx(history[-1]["score"])
+    assert (tmp_path / "validation.csv").exists() and (tmp_path / EMA_FILE).exists()
