@@ -59,3 +59,17 @@ def test_seeds_beyond_64_bits_are_refused(seed, tmp_path, capsys):
     assert main(["sample", "--jet", "t", "--n", "5", "--seed", seed,
                  "-o", str(tmp_path / "x.h5")]) == 2
     assert "does not fit 64 bits" in one_error_line(capsys)
+
+
+def test_models_fits_80_columns_and_says_what_its_quality_is(monkeypatch, capsys):
+    """The shipped registry at 80 columns: nothing cut, every model's licence and where it
+    is, and a quality line naming the metric, the class and the n."""
+    monkeypatch.setenv("COLUMNS", "80")
+    assert main(["models"]) == 0
+    out = capsys.readouterr().out
+    assert max(len(line.rstrip()) for line in out.splitlines()) <= 80, out
+    text = " ".join(out.split())
+    assert "★ pythia30-adv1:" in text and "MIT, shipped" in text
+    assert "worst class / truth floor (n = 10,000 per class): W1M " in text
+    assert "substructure" in text and "FPND_ref" in text
+    assert "…" not in out

@@ -16,10 +16,17 @@ CACHE_HELP = ("Cache root (models go in DIR/models; default $JETGEN_CACHE_DIR, e
 
 def models(
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    wide: bool = typer.Option(False, "--wide", help="One table row per model (needs about "
+                              "120 columns; the default on a terminal that wide)."),
     cache_dir: Path | None = typer.Option(None, "--cache-dir", help=CACHE_HELP),
 ) -> None:
-    """Shipped and downloadable models: classes, sampler, size, metrics, and whether each
+    """Shipped and downloadable models: classes, sampler, size, quality, and whether each
     is on this machine (★ marks the default).
+
+    Quality is each model's worst class, as model / truth-floor ratio (1 = as close to the
+    reference as two halves of the reference are to each other), for W1M, the worst
+    substructure W1 (τ21, τ32, D2) and FPND_ref, at the n per class its card was measured
+    with; "> x" where the floor is consistent with zero (a lower bound).
 
     Example: jetgen models --json
     """
@@ -32,58 +39,111 @@ def models(
     if not rows:
         typer.echo("no models registered; train one with `jetgen train` and pass --model PATH")
         return
-    from rich import box
     from rich.console import Console
+
+    console = Console()
+    if wide or console.width >= WIDE_COLUMNS:
+        _table(rows, console)
+    else:
+        _blocks(rows, console)
+    console.print(CAPTION, soft_wrap=False, width=min(console.width, 100))
+
+
+WIDE_COLUMNS = 120
+CAPTION = ("fetch a model that is not here with `jetgen download NAME`; 'jetgen Pythia "
+           "sample': trained on jetgen's own Pythia 8 jets (JetNet's recipe re-run), not the "
+           "JetNet dataset: its numbers do not compare with published JetNet tables")
+#: (label, metric keys) of the quality summary: the worst class over these keys.
+QUALITY = (("W1M", ("w1m",)), ("substructure", ("w1_tau21", "w1_tau32", "w1_d2")),
+           ("FPND_ref", ("fpnd_ref",)))
+NAMES = {"w1_tau21": "τ21", "w1_tau32": "τ32", "w1_d2": "D2"}
+
+
+def _where(row: dict) -> str:
+    return {"shipped": "shipped", "cache": "cached", None: "no"}[row["where"]]
+
+
+def _name(row: dict) -> str:
+    return (("★ " if row["default"] else "") + row["name"]
+            + (f" (was {', '.join(row['aliases'])})" if row.get("aliases") else ""))
+
+
+def _n_text(row: dict) -> str:
+    n = (row.get("card_protocol") or {}).get("n")
+    return f"n = {n:,} per class" if isinstance(n, int) else "n as in its card"
+
+
+def _blocks(rows: list[dict], console) -> None:
+    """Three or four short lines per model: fits 80 columns."""
+    import textwrap
+
+    width = max(40, console.width - 1)
+    console.print("jetgen models (★ default)", style="bold")
+    for row in rows:
+        head = (f"{_name(row)}: {''.join(row.get('classes') or '?')} × "
+                f"{row.get('particles', '?')} particles, {row.get('sampler', '?')} × "
+                f"{row.get('steps', '?')}, {_size(row.get('size'))}, "
+                f"{row.get('licence', '?')}, {_where(row)}")
+        lines = textwrap.wrap(head, width, subsequent_indent="    ")
+        lines += textwrap.wrap(f"trained on: {row.get('trained_on', '?')}", width,
+                               initial_indent="  ", subsequent_indent="    ")
+        quality = quality_summary(row.get("metrics"))
+        if quality != "–":
+            lines += textwrap.wrap(f"worst class / truth floor ({_n_text(row)}): {quality}",
+                                   width, initial_indent="  ", subsequent_indent="    ")
+        console.print("\n".join(lines), markup=False, highlight=False)
+
+
+def _table(rows: list[dict], console) -> None:
+    from rich import box
     from rich.table import Table
 
-    table = Table(title="jetgen models (★ default; jets: classes × particles)",
-                  title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0),
-                  caption="fetch a model that is not here with `jetgen download NAME`; "
-                  "'jetgen Pythia sample': trained on jetgen's own Pythia 8 jets (JetNet's "
-                  "recipe re-run), not the JetNet dataset: its numbers do not compare with "
-                  "published JetNet tables",
-                  caption_justify="left")
+    table = Table(title="jetgen models (★ default; jets: classes × particles; quality: "
+                  "worst class, model / truth floor)", title_justify="left",
+                  box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0))
     table.add_column("name", no_wrap=True)
-    for column in ("jets", "trained on", "sampler", "size", "W1M/floor", "licence", "here"):
+    for column in ("jets", "trained on", "sampler", "size", "quality", "licence", "here"):
         table.add_column(column, justify="right" if column == "size" else "left",
-                         no_wrap=column not in ("W1M/floor", "licence", "trained on"))
+                         no_wrap=column not in ("quality", "licence", "trained on"))
     for row in rows:
-        where = {"shipped": "[green]shipped[/green]", "cache": "[green]cached[/green]",
-                 None: "[yellow]no[/yellow]"}[row["where"]]
-        table.add_row(
-            ("★ " if row["default"] else "") + row["name"]
-            + (f" (was {', '.join(row['aliases'])})" if row.get("aliases") else ""),
-            f"{''.join(row.get('classes') or '?')} ×{row.get('particles', '?')}",
-            str(row.get("trained_on", "?")),
-            f"{row.get('sampler', '?')}×{row.get('steps', '?')}",
-            _size(row.get("size")),
-            floor_summary(row.get("metrics")),
-            str(row.get("licence", "?")),
-            where,
-        )
-    Console().print(table)
+        table.add_row(_name(row), f"{''.join(row.get('classes') or '?')} ×"
+                      f"{row.get('particles', '?')}", str(row.get("trained_on", "?")),
+                      f"{row.get('sampler', '?')}×{row.get('steps', '?')}",
+                      _size(row.get("size")), quality_summary(row.get("metrics")),
+                      str(row.get("licence", "?")), _where(row))
+    console.print(table)
 
 
-def floor_summary(metrics: object) -> str:
-    """Worst W1M model/truth-floor ratio over the classes of a card's metrics (eval's JSON
-    layout, whole or its "classes": {class: {"metrics": {"w1m": {"ratio": …}}}}, or
-    {class: {"w1m": …}})."""
+def quality_summary(metrics: object) -> str:
+    """"W1M 1.92 (g); substructure 3.10 (t τ32); FPND_ref > 40 (w)": per group of
+    :data:`QUALITY` the largest model/floor ratio (or lower bound) over the classes of a
+    card's metrics (eval's JSON layout, whole or its "classes", or {class: {key: row}})."""
+    from ..evaluation.ratios import ratio_text
+
     if isinstance(metrics, dict) and isinstance(metrics.get("classes"), dict):
         metrics = metrics["classes"]
     if not isinstance(metrics, dict):
         return "–"
-    ratios = []
-    for per_class in metrics.values():
-        if not isinstance(per_class, dict):
-            continue
-        w1m = per_class.get("metrics", per_class).get("w1m")
-        if isinstance(w1m, dict):
-            ratio = w1m.get("ratio")
-            if ratio is None and w1m.get("floor"):
-                ratio = w1m.get("value", float("nan")) / w1m["floor"]
-            if isinstance(ratio, (int, float)):
-                ratios.append(float(ratio))
-    return f"{max(ratios):.2f}" if ratios else "–"
+    parts = []
+    for label, keys in QUALITY:
+        worst: tuple[float, str] | None = None
+        for cls, per_class in metrics.items():
+            if not isinstance(per_class, dict):
+                continue
+            for key in keys:
+                row = per_class.get("metrics", per_class).get(key)
+                if not isinstance(row, dict):
+                    continue
+                text = ratio_text(row)
+                if text == "–":
+                    continue
+                where = cls if len(keys) == 1 else f"{cls} {NAMES.get(key, key)}"
+                value = float(text.lstrip("> "))
+                if worst is None or value > worst[0]:
+                    worst = (value, f"{label} {text} ({where})")
+        if worst is not None:
+            parts.append(worst[1])
+    return "; ".join(parts) if parts else "–"
 
 
 def _size(size: object) -> str:
