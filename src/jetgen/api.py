@@ -16,8 +16,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .jets import Jets, parse_classes
+
+if TYPE_CHECKING:  # torch loads only when a model does
+    from .models.jetmodel import JetModel
 
 
 def sample(jet: str | list[str] = "all", n: int = 10_000, model: str | None = None,
@@ -51,7 +55,7 @@ def read(path: str | Path, tree: str | None = None) -> Jets:
 
 
 def write(jets: Jets, path: str | Path, *, overwrite: bool = False, tree: str = "tree",
-          provenance: dict | None = None) -> Path:
+          provenance: dict[str, Any] | None = None) -> Path:
     """Write ``jets`` to ROOT (.root) or HDF5 (.h5), atomically; refuses to replace an
     existing file unless ``overwrite``.
 
@@ -68,7 +72,7 @@ def write(jets: Jets, path: str | Path, *, overwrite: bool = False, tree: str = 
     return path
 
 
-def load_model(name: str | None = None):
+def load_model(name: str | None = None) -> JetModel:
     """A model by shipped name (or alias) or .safetensors path, ready to sample: the
     :class:`jetgen.models.jetmodel.JetModel` with its config and preprocessing.
 
@@ -85,15 +89,17 @@ class Report:
     """`jetgen eval`'s result: ``result`` is the JSON-ready dict (values, errors, floors,
     ratios per class and metric); ``print()`` shows the tables the CLI prints."""
 
-    result: dict
+    result: dict[str, Any]
 
-    def metric(self, jet_class: str, key: str) -> dict:
+    def metric(self, jet_class: str, key: str) -> dict[str, Any]:
         """{"value", "error", "floor", "floor_error", "ratio", …} of one metric."""
-        return self.result["classes"][jet_class]["metrics"][key]
+        entry: dict[str, Any] = self.result["classes"][jet_class]["metrics"][key]
+        return entry
 
     def ratio(self, jet_class: str, key: str) -> float | None:
         """value / truth floor (None where the floor is consistent with zero)."""
-        return self.metric(jet_class, key)["ratio"]
+        ratio: float | None = self.metric(jet_class, key)["ratio"]
+        return ratio
 
     def print(self) -> None:
         from .evaluation.report import render
@@ -107,7 +113,7 @@ class Report:
 
 
 def evaluate(generated: Jets | str | Path, reference: Jets | str | Path | None = None,
-             *, threads: int | None = None, **options) -> Report:
+             *, threads: int | None = None, **options: Any) -> Report:
     """JetNet metrics of ``generated`` against ``reference`` with the truth floor
     (options as :func:`jetgen.evaluation.evaluate`: n_jets, seed, classes, …; ``threads``:
     CPU threads, default the CPUs this process may use).

@@ -7,8 +7,12 @@ and the JetNet metrics eat; awkward arrays are produced at the edges (files, use
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:  # awkward is imported lazily (slow import)
+    import awkward as ak
 
 from .errors import UsageError, nearest
 
@@ -87,11 +91,11 @@ class Jets:
                 raise ValueError(f"extra column {key!r} has {len(value)} rows, expected {n}")
 
     def __len__(self) -> int:
-        return self.mask.shape[0]
+        return int(self.mask.shape[0])
 
     @property
     def n_particles(self) -> int:
-        return self.mask.shape[1]
+        return int(self.mask.shape[1])
 
     def __getitem__(self, index: slice | np.ndarray) -> Jets:
         return Jets(
@@ -134,7 +138,7 @@ class Jets:
             {k: np.concatenate([p.extra[k] for p in parts]) for k in sorted(keys)},
         )
 
-    def to_awkward(self):  # -> ak.Array; awkward imported lazily (slow import)
+    def to_awkward(self) -> ak.Array:
         import awkward as ak
 
         counts = self.mask.sum(1)
