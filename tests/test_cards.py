@@ -38,7 +38,8 @@ def test_every_card_states_the_scripts_protocol():
     for entry in shipped():
         card = (weights_dir() / entry["card"]).read_text()
         if "card_protocol" in entry:
-            assert "`python scripts/cards.py` (protocol:" in card
+            protocol = entry["card_protocol"]
+            assert cards_script().protocol_text(protocol, protocol["data"]) in card
             assert entry["card_protocol"]["model_sha256"] == entry["sha256"], entry["name"]
 
 
