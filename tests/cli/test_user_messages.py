@@ -73,3 +73,23 @@ def test_models_fits_80_columns_and_says_what_its_quality_is(monkeypatch, capsys
     assert "worst class / truth floor (n = 10,000 per class): W1M " in text
     assert "substructure" in text and "FPND_ref" in text
     assert "…" not in out
+
+
+def test_eval_fpnd_jetnet_adds_jetnets_own_fpnd_and_names_it(tmp_path, capsys):
+    jets, report = tmp_path / "t.h5", tmp_path / "eval.json"
+    assert main(["sample", "--jet", "t", "--n", "200", "-o", str(jets)]) == 0
+    capsys.readouterr()
+    assert main(["eval", str(jets), "--jets", "100", "--fpnd", "jetnet", "--bootstrap", "2",
+                 "--no-cache", "--json", str(report)]) == 0
+    out = capsys.readouterr().out
+    assert "FPND (jetnet)" in out and "FPND_ref" in out
+    import json
+
+    data = json.loads(report.read_text())
+    assert data["settings"]["jetnet_fpnd"] is True
+    assert "fpnd_jetnet" in data["classes"]["t"]["metrics"]
+
+
+def test_eval_fpnd_choice_is_checked(tmp_path, capsys):
+    assert main(["eval", str(tmp_path / "none.h5"), "--fpnd", "jetnett"]) == 2
+    assert "did you mean 'jetnet'" in one_error_line(capsys)

@@ -8,6 +8,9 @@ import typer
 
 from .options import threads_option
 
+#: --fpnd: jetnet_fpnd of jetgen.evaluation.evaluate.
+FPND_CHOICES = {"auto": None, "ref": False, "jetnet": True}
+
 
 def eval_command(
     file: Path = typer.Argument(..., help="Generated jets (.root or .h5)."),
@@ -33,6 +36,12 @@ def eval_command(
     fpnd_jets: int | None = typer.Option(None, "--fpnd-jets", min=0, help="Jets through "
                                          "ParticleNet for FPND_ref (default: all; 0 = skip)."),
     bootstrap: int = typer.Option(5, "--bootstrap", min=2, help="Bootstrap batches."),
+    fpnd: str = typer.Option("auto", "--fpnd", help="Which FPND besides FPND_ref (jetgen's "
+                             "ParticleNet against the reference's own activations): jetnet "
+                             "adds jetnet's FPND against its stored JetNet statistics, the "
+                             "number papers publish (g, q, t at 30 particles; for real JetNet "
+                             "data); ref: FPND_ref only; auto: jetnet's too when the "
+                             "reference's provenance says JetNet."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the "
                                   "reference feature cache ($JETGEN_CACHE_DIR)."),
     threads: int | None = threads_option(),
@@ -46,12 +55,15 @@ def eval_command(
     """
     from rich.console import Console
 
-    from ..errors import JetgenError
+    from ..errors import JetgenError, UsageError, nearest, warn
     from ..evaluation import evaluate
     from ..evaluation.report import render, write_json
     from ..io.atomic import check_output
     from ..threads import resolve_threads
 
+    if fpnd not in FPND_CHOICES:
+        raise UsageError(f"--fpnd must be one of {', '.join(FPND_CHOICES)}, got "
+                         f"{fpnd!r}{nearest(fpnd, FPND_CHOICES)}")
     if json_out is not None:
         check_output(json_out, overwrite=True)
     if plots is not None and plots.exists() and not plots.is_dir():
@@ -61,8 +73,12 @@ def eval_command(
             file, reference, n_jets=jets, seed=seed, classes=jet, n_particles=particles,
             reference_split=reference_split, fpnd_jets=fpnd_jets, bootstrap=bootstrap,
             cache=not no_cache, plots=plots, on_progress=on_progress, tree=tree,
-            workers=resolve_threads(threads))
+            workers=resolve_threads(threads), jetnet_fpnd=FPND_CHOICES[fpnd])
     render(result, Console())
+    if fpnd == "jetnet" and not any("fpnd_jetnet" in c["metrics"]
+                                    for c in result["classes"].values()):
+        warn("--fpnd jetnet: jetnet's stored statistics cover g, q and t at 30 particles "
+             "only; none of the classes evaluated here has them")
     if json_out is not None:
         write_json(result, json_out)
         typer.echo(f"wrote {json_out}", err=True)
