@@ -83,7 +83,14 @@ class PhysicsValidation:
         return json.loads(path.read_text())["history"] if path.exists() else []
 
     def measure(self, model: JetModel, step: int) -> dict:
-        """One validation: per class and metric value, floor and ratio, plus the score."""
+        """One validation, appended to the run's history (JSON, CSV, plot)."""
+        record = self.score(model, step)
+        self.history = [h for h in self.history if h["step"] < step] + [record]
+        self._write()
+        return record
+
+    def score(self, model: JetModel, step: int) -> dict:
+        """Per class and metric value, floor and ratio, plus the score; writes nothing."""
         c = model.config
         record: dict = {"step": step, "classes": {}}
         logs = []
@@ -101,8 +108,6 @@ class PhysicsValidation:
                 logs.append(math.log(max(ratio, 1e-6)))
             record["classes"][name] = entry
         record["score"] = math.exp(sum(logs) / len(logs))
-        self.history = [h for h in self.history if h["step"] < step] + [record]
-        self._write()
         return record
 
     def best(self) -> dict | None:

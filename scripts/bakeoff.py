@@ -1,0 +1,98 @@
+"""Judge #23's teacher bake-off: every design's EMA weights on the validation split.
+
+    python scripts/bakeoff.py                     # runs/bakeoff/{t96x4,t128x6,epic128}
+    python scripts/bakeoff.py --jets 5000 t96x4 epic128
+
+Each design samples --jets jets per class through its whole chain (jet-level model, then
+constituents; its default sampler and steps; fixed seeds) and is compared with the same
+validation jets: W1 of constituent mass/pT, τ21, τ32, D2 and FPND_ref, each over its floor
+(two disjoint validation halves at the same n), and the score (their geometric mean) that
+picks the winner. Never the test split: that is for the winner's card. Writes
+benchmarks/results/teacher_bakeoff.{json,md}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from jetgen.evaluation.validation import METRICS, PhysicsValidation
+from jetgen.models.checkpoint import load_model
+from jetgen.train import load_splits
+
+OUT = Path("benchmarks/results")
+DESIGNS = ("t96x4", "t128x6", "epic128")
+
+
+def run_summary(run: Path) -> dict:
+    """Training step, parameters and the last logged losses of a run."""
+    model, meta = load_model(run / "ema.safetensors")
+    lines = [json.loads(x) for x in (run / "metrics.jsonl").read_text().splitlines() if x]
+    val = [x for x in lines if "val_particle_loss" in x]
+    return {"model": model, "step": int(meta.get("train_step", 0)),
+            "parameters": sum(p.numel() for p in model.particle.parameters()),
+            "val_particle_loss": val[-1]["val_particle_loss"] if val else None,
+            "jets_per_s": lines[-1].get("jets_per_s") if lines else None}
+
+
+def markdown(results: dict, n: int) -> list[str]:
+    classes = list(next(iter(results.values()))["classes"])
+    head = ["design", "step", "particle-net params", "val loss", "score",
+            *(f"{c} {k}" for c in classes for k in METRICS)]
+    lines = [f"Validation split, {n:,} generated vs {n:,} real jets per class; each cell is "
+             "value / floor (floor: two disjoint validation halves at the same n); score = "
+             "geometric mean of all cells.", "", "| " + " | ".join(head) + " |",
+             "|" + "---|" * len(head)]
+    for name, r in results.items():
+        cells = [name, str(r["step"]), f"{r['parameters']:,}",
+                 f"{r['val_particle_loss']:.4f}" if r["val_particle_loss"] else "–",
+                 f"**{r['score']:.2f}**",
+                 *(f"{r['classes'][c][k]['ratio']:.2f}" for c in classes for k in METRICS)]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("designs", nargs="*", default=list(DESIGNS))
+    parser.add_argument("--jets", type=int, default=5000)
+    parser.add_argument("--runs", type=Path, default=Path("runs/bakeoff"))
+    parser.add_argument("--data-dir", type=Path, default=Path("data"))
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args(argv)
+    runs = {name: run_summary(args.runs / name) for name in args.designs}
+    classes = next(iter(runs.values()))["model"].config.classes
+    data = [args.data_dir / f"{c}30.h5" for c in classes]
+    missing = [str(p) for p in data if not p.exists()]
+    if missing:
+        print(f"bakeoff.py: training data missing: {', '.join(missing)} "
+              "(scripts/campaign_data.sh)", file=sys.stderr)
+        return 1
+    torch.set_num_threads(1)
+    _, val = load_splits(data, 30, classes)
+    t0 = time.perf_counter()
+    judge = PhysicsValidation(val, classes, args.jets, args.out / "bakeoff")
+    print(f"floors from {judge.n_jets:,} + {judge.n_jets:,} validation jets per class "
+          f"({time.perf_counter() - t0:.0f} s)")
+    results = {}
+    for name, run in runs.items():
+        t0 = time.perf_counter()
+        record = judge.score(run.pop("model"), run["step"])
+        results[name] = {**run, **record, "judge_seconds": time.perf_counter() - t0}
+        print(f"{name}: step {run['step']}, score {record['score']:.3f}")
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "teacher_bakeoff.json").write_text(json.dumps(
+        {"n_jets_per_class": judge.n_jets, "split": "val", "results": results}, indent=1) + "\n")
+    table = markdown(results, judge.n_jets)
+    (args.out / "teacher_bakeoff.md").write_text("\n".join(table) + "\n")
+    print("\n".join(table))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
