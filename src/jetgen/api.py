@@ -9,21 +9,52 @@
     >>> report.ratio("t", "w1m")
 
 Errors are the CLI's: :class:`jetgen.errors.UsageError` / :class:`JetgenError` with one
-line that names the file or option.
+line that names the file or argument, in Python's words (``overwrite=True``, not
+``--overwrite``).
 """
 
 from __future__ import annotations
 
+import functools
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
+from .errors import JetgenError
 from .jets import Jets, parse_classes
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+#: CLI options whose Python argument is spelled differently (the rest: dashes → "_").
+_PYTHON_NAMES = {"overwrite": "overwrite=True", "jets": "n_jets", "tree-name": "tree"}
+
+
+def _python_words(message: str) -> str:
+    """``--overwrite`` → ``overwrite=True``, ``--batch-size`` → ``batch_size``."""
+    return re.sub(r"(?<![\w-])--([a-z][a-z0-9-]*)",
+                  lambda m: _PYTHON_NAMES.get(m[1], m[1].replace("-", "_")), message)
+
+
+def _speaks_python(fn: Callable[_P, _R]) -> Callable[_P, _R]:
+    """The library shares its checks with the CLI, whose messages name options; a Python
+    caller gets the same line with its own argument names."""
+    @functools.wraps(fn)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return fn(*args, **kwargs)
+        except JetgenError as err:
+            err.args = (_python_words(str(err)),)
+            raise
+
+    return wrapper
 
 if TYPE_CHECKING:  # torch loads only when a model does
     from .models.jetmodel import JetModel
 
 
+@_speaks_python
 def sample(jet: str | list[str] = "all", n: int = 10_000, model: str | None = None,
            seed: int = 0, *, sampler: str | None = None, steps: int | None = None,
            precision: str = "auto", device: str = "cpu", batch_size: int = 1000,
@@ -44,6 +75,7 @@ def sample(jet: str | list[str] = "all", n: int = 10_000, model: str | None = No
                            batch_size=batch_size, backend=backend)
 
 
+@_speaks_python
 def read(path: str | Path, tree: str | None = None) -> Jets:
     """Jets of a jetgen/JetNet ROOT or HDF5 file (a ROOT file's only TTree, or ``tree``).
 
@@ -54,6 +86,7 @@ def read(path: str | Path, tree: str | None = None) -> Jets:
     return read_jets(path, tree=tree)
 
 
+@_speaks_python
 def write(jets: Jets, path: str | Path, *, overwrite: bool = False, tree: str = "tree",
           provenance: dict[str, Any] | None = None) -> Path:
     """Write ``jets`` to ROOT (.root) or HDF5 (.h5), atomically; refuses to replace an
@@ -72,6 +105,7 @@ def write(jets: Jets, path: str | Path, *, overwrite: bool = False, tree: str = 
     return path
 
 
+@_speaks_python
 def load_model(name: str | None = None) -> JetModel:
     """A model by shipped name (or alias) or .safetensors path, ready to sample: the
     :class:`jetgen.models.jetmodel.JetModel` with its config and preprocessing.
@@ -112,6 +146,7 @@ class Report:
         write_json(self.result, path)
 
 
+@_speaks_python
 def evaluate(generated: Jets | str | Path, reference: Jets | str | Path | None = None,
              *, threads: int | None = None, **options: Any) -> Report:
     """JetNet metrics of ``generated`` against ``reference`` with the truth floor

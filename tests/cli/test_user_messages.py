@@ -93,3 +93,16 @@ def test_eval_fpnd_jetnet_adds_jetnets_own_fpnd_and_names_it(tmp_path, capsys):
 def test_eval_fpnd_choice_is_checked(tmp_path, capsys):
     assert main(["eval", str(tmp_path / "none.h5"), "--fpnd", "jetnett"]) == 2
     assert "did you mean 'jetnet'" in one_error_line(capsys)
+
+
+def test_python_api_errors_name_python_arguments(tmp_path):
+    import jetgen
+    from jetgen.errors import JetgenError, UsageError
+
+    jets = jetgen.sample(jet="t", n=3)
+    path = jetgen.write(jets, tmp_path / "t.h5")
+    with pytest.raises(JetgenError, match=r"pass overwrite=True to replace it$") as err:
+        jetgen.write(jets, path)
+    assert "--" not in str(err.value)
+    with pytest.raises(UsageError, match=r"^batch_size must be positive, got 0$"):
+        jetgen.sample(jet="t", n=3, batch_size=0)
