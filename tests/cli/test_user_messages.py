@@ -106,3 +106,22 @@ def test_python_api_errors_name_python_arguments(tmp_path):
     assert "--" not in str(err.value)
     with pytest.raises(UsageError, match=r"^batch_size must be positive, got 0$"):
         jetgen.sample(jet="t", n=3, batch_size=0)
+
+
+def test_info_shows_precision_and_backend_and_warns_on_nan(tmp_path, capsys):
+    import numpy as np
+
+    import jetgen
+
+    good = tmp_path / "t.h5"
+    assert main(["sample", "--jet", "t", "--n", "4", "-o", str(good)]) == 0
+    capsys.readouterr()
+    assert main(["info", str(good)]) == 0
+    captured = capsys.readouterr()
+    assert "computed in fp32 with torch" in captured.out and captured.err == ""
+    jets = jetgen.read(good)
+    jets.jet[1, 2] = np.nan
+    jets.particles[2, 0, 0] = np.inf
+    bad = jetgen.write(jets, tmp_path / "bad.h5")
+    assert main(["info", str(bad)]) == 0
+    assert "2 jets hold NaN or inf values" in capsys.readouterr().err
