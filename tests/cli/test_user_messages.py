@@ -125,3 +125,16 @@ def test_info_shows_precision_and_backend_and_warns_on_nan(tmp_path, capsys):
     bad = jetgen.write(jets, tmp_path / "bad.h5")
     assert main(["info", str(bad)]) == 0
     assert "2 jets hold NaN or inf values" in capsys.readouterr().err
+
+
+def test_data_generate_makes_the_output_directory(tmp_path, capsys):
+    out = tmp_path / "data" / "new" / "t30.h5"
+    assert main(["data", "generate", "--jet", "t", "--n", "3", "-o", str(out)]) == 0
+    assert len(read_jets(out)) == 3
+
+
+def test_data_generate_under_a_file_is_one_line(tmp_path, capsys):
+    (tmp_path / "data").write_text("not a directory")
+    out = tmp_path / "data" / "t30.h5"
+    assert main(["data", "generate", "--jet", "t", "--n", "3", "-o", str(out)]) == 1
+    assert "is a file, not a directory" in one_error_line(capsys)
