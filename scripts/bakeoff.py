@@ -7,7 +7,7 @@ Each design samples --jets jets per class through its whole chain (jet-level mod
 constituents; its default sampler and steps; fixed seeds) and is compared with the same
 validation jets: W1 of constituent mass/pT, τ21, τ32, D2 and FPND_ref, each over its floor
 (two disjoint validation halves at the same n), and the score (their geometric mean) that
-picks the winner. Never the test split: that is for the winner's card. Writes
+picks the winner. Never the test sample: that is for the winner's card. Writes
 benchmarks/results/teacher_bakeoff.{json,md}.
 """
 
@@ -62,7 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("designs", nargs="*", default=list(DESIGNS))
     parser.add_argument("--jets", type=int, default=5000)
     parser.add_argument("--runs", type=Path, default=Path("runs/bakeoff"))
-    parser.add_argument("--data-dir", type=Path, default=Path("data"))
+    parser.add_argument("--data-dir", type=Path, default=Path("data/campaign/val"),
+                        help="validation files X30.h5, used whole (scripts/campaign_data.sh)")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
     runs = {name: run_summary(args.runs / name) for name in args.designs}
@@ -71,10 +72,10 @@ def main(argv: list[str] | None = None) -> int:
     missing = [str(p) for p in data if not p.exists()]
     if missing:
         print(f"bakeoff.py: training data missing: {', '.join(missing)} "
-              "(scripts/campaign_data.sh)", file=sys.stderr)
+              "(SESSION=K scripts/campaign_data.sh)", file=sys.stderr)
         return 1
     torch.set_num_threads(1)
-    _, val = load_splits(data, 30, classes)
+    _, val = load_splits(data, 30, classes, val_paths=data)
     t0 = time.perf_counter()
     judge = PhysicsValidation(val, classes, args.jets, args.out / "bakeoff")
     print(f"floors from {judge.n_jets:,} + {judge.n_jets:,} validation jets per class "

@@ -6,8 +6,17 @@
 # Committed state lives in checkpoints/bakeoff/NAME/ and is copied in when runs/ is empty.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DATA=(--data data/t30.h5 --data data/g30.h5 --data data/q30.h5 --data data/w30.h5 --data data/z30.h5)
-for f in data/{t,g,q,w,z}30.h5; do [ -f "$f" ] || { echo "missing $f: run scripts/campaign_data.sh" >&2; exit 1; }; done
+# Training jets: this session's fresh files (seed 1000+SESSION); validation: the fixed
+# data/campaign/val files named in the configs (scripts/campaign_data.sh makes both).
+SESSION=${SESSION:?set SESSION, the campaign session number}
+TRAIN=data/campaign/train-$(printf %03d "$SESSION")
+DATA=()
+for X in t g q w z; do
+  for f in "$TRAIN/${X}30.h5" "data/campaign/val/${X}30.h5"; do
+    [ -f "$f" ] || { echo "missing $f: run SESSION=$SESSION scripts/campaign_data.sh" >&2; exit 1; }
+  done
+  DATA+=(--data "$TRAIN/${X}30.h5")
+done
 mkdir -p runs/bakeoff
 for NAME in ${DESIGNS:-t96x4 t128x6 epic128}; do
   RUN=runs/bakeoff/$NAME

@@ -2,17 +2,18 @@
 # One prepared device call for the #23 campaign: resume the committed run(s) on a GPU for a
 # fixed time with a GPU-sized batch, and bring the checkpoints back through $OUT.
 #
-#   here:    bash scripts/gpu_campaign.sh prepare     (data/gpu/ + .whl/, both git-ignored)
+#   here:    SESSION=K bash scripts/gpu_campaign.sh prepare  (data/gpu/ + .whl/, git-ignored)
 #   device:  run tool, carry ["data/gpu", ".whl"], timeout_s 600:
 #            bash scripts/gpu_campaign.sh run
 #   back:    cp -r <files_at>/NAME/* checkpoints/bakeoff/NAME/ ; resume on CPU as usual
 #   CPU check of the whole path:
 #            OUT=/tmp/gpu TRAIN_SECONDS=40 DEVICE=cpu BATCH=50 bash scripts/gpu_campaign.sh run
 #
-# Data: the device has no data/ and no Pythia, so `prepare` copies the first N_JETS jets of
-# each class file. Generation is prefix-stable (scripts/campaign_data.sh), and every jet of
-# such a prefix lies in the first 70 % of the 150,000-jet file, i.e. in our training split:
-# nothing of our validation or test split is trained on there.
+# Data: the device has no data/ and no Pythia (its wheel alone is 30 MB of the 64 MiB a
+# call may carry), so `prepare` copies the first N_JETS jets per class of this session's
+# training files (data/campaign/train-KKK, seed 1000+K) and the first VAL_N of the
+# validation files into data/gpu/{train,val}, and checks that the tree plus what is
+# carried stays under 64 MiB.
 # Packages: the device image has torch, numpy, scipy, h5py, typer, rich, safetensors, but
 # not uproot/awkward (jetgen's readers import them): `prepare` downloads cp312 wheels.
 set -euo pipefail
@@ -20,26 +21,30 @@ cd "$(dirname "$0")/.."
 DESIGNS=${DESIGNS:-t96x4 t128x6 epic128}
 case "${1:-run}" in
 prepare)
-  N_JETS=${N_JETS:-20000}
-  mkdir -p data/gpu
-  python - "$N_JETS" <<'PY'
+  SESSION=${SESSION:?set SESSION, the campaign session number}
+  N_JETS=${N_JETS:-12000}
+  VAL_N=${VAL_N:-1000}
+  mkdir -p data/gpu/train data/gpu/val
+  python - "$N_JETS" "$VAL_N" "data/campaign/train-$(printf %03d "$SESSION")" <<'PY'
 import sys
 from jetgen.io import read_jets
 from jetgen.io.hdf5 import HDF5Writer
-n = int(sys.argv[1])
-for c in "tgqwz":
-    jets = read_jets(f"data/{c}30.h5")
-    with HDF5Writer(f"data/gpu/{c}30.h5", 30, {"kind": "training data",
-                    "note": f"first {n} jets of data/{c}30.h5 (inside its training split)"},
-                    overwrite=True) as w:
-        w.write(jets[:n])
+n, n_val, train = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+for src, dst, k in ((train, "data/gpu/train", n), ("data/campaign/val", "data/gpu/val", n_val)):
+    for c in "tgqwz":
+        jets = read_jets(f"{src}/{c}30.h5")
+        with HDF5Writer(f"{dst}/{c}30.h5", 30, {"kind": "training data",
+                        "note": f"first {k} jets of {src}/{c}30.h5"}, overwrite=True) as w:
+            w.write(jets[:k])
 PY
-  mkdir -p .git/info; grep -qx "/.whl/" .git/info/exclude 2>/dev/null || echo "/.whl/" >> .git/info/exclude
+  mkdir -p .git/info; grep -qx "/.whl/" .git/info/exclude || echo "/.whl/" >> .git/info/exclude
   python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 \
     --implementation cp --platform manylinux_2_28_x86_64 --platform manylinux_2_27_x86_64 \
     --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 -d .whl \
     uproot awkward awkward-cpp cramjam platformdirs
-  du -sh data/gpu .whl
+  TOTAL=$(( $(git ls-files -z | xargs -0 du -cb | tail -1 | cut -f1) + $(du -cb data/gpu .whl | tail -1 | cut -f1) ))
+  echo "tree + carry: $((TOTAL / 1048576)) MiB of 64"
+  [ "$TOTAL" -lt $((64 * 1048576)) ] || { echo "over 64 MiB: lower N_JETS" >&2; exit 1; }
   ;;
 run)
   OUT=${OUT:?set OUT (the run tool sets it)}
@@ -52,8 +57,8 @@ run)
     export PYTHONPATH=/tmp/site
   fi
   export PYTHONPATH=$PWD/src${PYTHONPATH:+:$PYTHONPATH} PYTHONUNBUFFERED=1
-  DATA=(--data data/gpu/t30.h5 --data data/gpu/g30.h5 --data data/gpu/q30.h5
-        --data data/gpu/w30.h5 --data data/gpu/z30.h5)
+  DATA=(--data data/gpu/train/t30.h5 --data data/gpu/train/g30.h5 --data data/gpu/train/q30.h5
+        --data data/gpu/train/w30.h5 --data data/gpu/train/z30.h5)
   mkdir -p runs/gpu "$OUT"
   for NAME in $DESIGNS; do
     RUN=runs/gpu/$NAME
@@ -65,7 +70,7 @@ run)
     sed -e "s/^batch_size = .*/batch_size = $BATCH/" -e "s/^lr = .*/lr = $LR/" \
         -e "s/^physics_every = .*/physics_every = 0/" \
         -e "s/^total_steps = .*/total_steps = 10000000/" \
-        -e "s/^checkpoint_every = .*/checkpoint_every = 200/" \
+        -e "s/^checkpoint_every = .*/checkpoint_every = 200/" -e "s|data/campaign/val/|data/gpu/val/|g" \
         "configs/bakeoff/$NAME.toml" > "$RUN/device.toml"
     timeout -s INT "$TRAIN_SECONDS" python3 -m jetgen train --config "$RUN/device.toml" \
       "${DATA[@]}" -o "$RUN" --resume --device "$DEVICE" > "$RUN/device.log" 2>&1 || true

@@ -83,6 +83,9 @@ class TrainConfig:
     #: on physics against the validation split (evaluation/validation.py); 0 = never.
     physics_every: int = 0
     physics_jets: int = 1000
+    #: Validation files used whole, training on all of --data (independent seeds); empty:
+    #: the train and val splits of --data (data/splits.py).
+    val_data: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -153,6 +153,8 @@ class Trainer:
                                      weight_decay=self.cfg.weight_decay)
         self.step = 0
         self._class_rows: list[torch.Tensor] | None = None
+        #: Step the learning-rate warm-up counts from (0, or where a compact resume began).
+        self.warmup_from = 0
         #: Physics validation (evaluation/validation.py) every cfg.physics_every steps.
         self.physics = None
         check_options(self.dist, precision, self.cfg.batch_size, custom_loss=loss_fn is not None,
@@ -211,6 +213,8 @@ class Trainer:
         for group in self.opt.param_groups:
             group["lr"] = cfg.lr * lr_factor(self.step, cfg.warmup_steps, cfg.total_steps,
                                                cfg.lr_schedule)
+            if self.warmup_from and self.step - self.warmup_from < cfg.warmup_steps:
+                group["lr"] *= (self.step - self.warmup_from + 1) / cfg.warmup_steps
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         grad_norm = torch.nn.utils.clip_grad_norm_(self.params, cfg.grad_clip)
@@ -326,6 +330,10 @@ class Trainer:
                 _, i, name = key.split(".", 2)
                 self.opt.state[self.params[int(i)]][name] = value.to(self.device)
         self.step = step
+        if step and not self.opt.state:
+            # A compact checkpoint (weights, no AdamW moments): fresh moments make the first
+            # updates full-size steps in every direction, so warm the rate up again.
+            self.warmup_from = step
         return True
 
 
@@ -344,15 +352,26 @@ def _initial_model(name: str) -> tuple[JetModel, dict]:
                            "initialised_from": meta.get("initialised_from")}
 
 
-def load_splits(paths: list[Path], n_particles: int, classes: list[str]) -> tuple[Jets, Jets]:
-    """(train, val) jets of the given classes from jetgen/JetNet files (data/splits.py)."""
+def load_splits(paths: list[Path], n_particles: int, classes: list[str],
+                val_paths: list[Path] | None = None) -> tuple[Jets, Jets]:
+    """(train, val) jets of the given classes from jetgen/JetNet files: the train and val
+    splits of ``paths`` (data/splits.py), or, with ``val_paths``, all of ``paths`` to
+    train on and all of ``val_paths`` to validate on (files of independent seeds)."""
     from .data.splits import split_mask
-    from .io import read_jets
-    from .jets import CLASSES
 
     if not paths:
         raise JetgenError("no training data given; pass --data FILE.h5 (make one with "
                           "`jetgen data generate`)")
+    jets = _read_all(paths, n_particles, classes)
+    if val_paths:
+        return jets, _read_all(val_paths, n_particles, classes)
+    return jets[split_mask(jets.jet_type, "train")], jets[split_mask(jets.jet_type, "val")]
+
+
+def _read_all(paths: list[Path], n_particles: int, classes: list[str]) -> Jets:
+    from .io import read_jets
+    from .jets import CLASSES
+
     parts = []
     for path in paths:
         jets = read_jets(path)
@@ -366,8 +385,9 @@ def load_splits(paths: list[Path], n_particles: int, classes: list[str]) -> tupl
     wanted = [CLASSES.index(c) for c in classes]
     jets = jets[np.isin(jets.jet_type, wanted)]
     if not len(jets):
-        raise JetgenError(f"no jets of class(es) {', '.join(classes)} in the data")
-    return jets[split_mask(jets.jet_type, "train")], jets[split_mask(jets.jet_type, "val")]
+        raise JetgenError(f"no jets of class(es) {', '.join(classes)} in "
+                          f"{', '.join(str(p) for p in paths)}")
+    return jets
 
 
 def jet_range(jets: Jets) -> dict[str, list[float]]:
@@ -420,7 +440,8 @@ def train_from_files(data: list[Path], run_dir: Path, run: RunConfig, *, resume:
         from .io import particles_in
 
         run.model = for_particles(run.model, particles_in(data[0]), str(data[0]))
-    train, val = load_splits(data, run.model.n_particles, run.model.classes)
+    val_paths = [Path(p) for p in run.train.val_data]
+    train, val = load_splits(data, run.model.n_particles, run.model.classes, val_paths)
     if standardiser is None:
         standardiser = Standardiser.fit(train)
     model = JetModel(run.model, standardiser)
@@ -429,6 +450,7 @@ def train_from_files(data: list[Path], run_dir: Path, run: RunConfig, *, resume:
     if origin is not None:
         provenance = {**(provenance or {}), "initialised_from": origin}
     provenance = {**(provenance or {}), "training_data": [str(p) for p in data],
+                  **({"validation_data": [str(p) for p in val_paths]} if val_paths else {}),
                   "reference": {"path": str(data[0]) if len(data) == 1 else [str(p) for p in data],
                                 "split": "test"},
                   "training_jet_range": jet_range(train)}

@@ -78,3 +78,39 @@ def test_physics_validation_runs_on_the_ema_model_while_training(tmp_path):
     assert set(history[-1]["classes"]) == {"g", "t"}
     assert last["physics_score"] == pytest.approx(history[-1]["score"])
     assert (tmp_path / "validation.csv").exists() and (tmp_path / EMA_FILE).exists()
+
+
+def test_validation_files_are_used_whole_and_training_files_too(pythia_file):
+    from jetgen.train import load_splits
+
+    every = read_jets(pythia_file)
+    train, val = load_splits([pythia_file], 30, ["g", "t"], [pythia_file])
+    assert len(train) == len(val) == len(every)
+    split_train, split_val = load_splits([pythia_file], 30, ["g", "t"])
+    assert len(split_train) + len(split_val) < len(every)  # the 70/15 splits, test held out
+    with pytest.raises(JetgenError, match="no jets of class"):
+        load_splits([pythia_file], 30, ["w"], [pythia_file])
+
+
+def test_a_compact_checkpoint_resumes_with_a_fresh_warm_up(pythia_file, tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    run = tiny_run(4)
+    run.train.lr_schedule = "constant"
+    train_from_files([pythia_file], tmp_path, run)
+    state = tmp_path / "state.safetensors"
+    script = Path(__file__).parents[2] / "scripts" / "compact_state.py"
+    subprocess.run([sys.executable, str(script), str(state), str(state)], check=True)
+    from safetensors import safe_open
+
+    with safe_open(str(state), "pt") as f:
+        assert not [k for k in f.keys() if k.startswith("opt.")]  # noqa: SIM118
+    run.train.total_steps = 6
+    train_from_files([pythia_file], tmp_path, run, resume=True)
+    lines = [json.loads(x) for x in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    lrs = {r["step"]: r["lr"] for r in lines}
+    peak = run.train.lr
+    assert lrs[4] == pytest.approx(peak)  # warm-up of the first 2 steps long over
+    assert lrs[5] == pytest.approx(peak / 2) and lrs[6] == pytest.approx(peak)
