@@ -53,7 +53,8 @@ def test_result_records_everything(same, samples):
     assert same["reference"]["split"] == "all"
     assert same["generated"]["provenance"]["kind"] == "generated"
     row = same["classes"]["g"]["metrics"]["w1m"]
-    assert set(row) == {"value", "error", "floor", "floor_error", "ratio", "scale"}
+    assert set(row) == {"value", "error", "floor", "floor_error", "ratio", "ratio_lower",
+                        "scale"}
     assert row["scale"] == 1e-4 and same["units"]["kpd"] == 1e-6
     assert "fpnd_jetnet" not in same["classes"]["g"]["metrics"]  # not a JetNet reference
 
