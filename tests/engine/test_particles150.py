@@ -110,6 +110,12 @@ def test_train_takes_the_particle_count_from_the_file(teacher150):
     assert meta["standardiser"]["n_particles"] == P
 
 
+def test_dry_run_shows_the_config_the_file_gives(data150, tmp_path, capsys):
+    assert main(["train", "--data", str(data150), "-o", str(tmp_path / "r"), "--dry-run"]) == 0
+    printed = capsys.readouterr().out
+    assert "n_particles = 150" in printed and 'kind = "epic"' in printed
+
+
 def test_train_refuses_mixed_sizes_in_one_line(data150, pythia_file, tmp_path, capsys):
     assert main(["train", "--data", str(data150), "--data", str(pythia_file), "-o",
                  str(tmp_path / "r"), "--steps", "1"]) == 1
@@ -265,3 +271,43 @@ def test_export_at_150_runs_in_onnxruntime_as_in_torch(one_step150, tmp_path, ca
     for a, b in zip(constituents, ref.particles, strict=True):
         np.testing.assert_allclose(a[np.lexsort(a.T[::-1])], b[np.lexsort(b.T[::-1])],
                                    rtol=0, atol=1e-4)
+
+
+@pytest.fixture(scope="module")
+def sampled150(teacher150, tmp_path_factory):
+    """300 top and 300 gluon jets of the 150-particle teacher (one Euler step: fast)."""
+    out = tmp_path_factory.mktemp("sampled150") / "tg.h5"
+    assert main(["sample", "--model", str(teacher150), "--jet", "t", "--jet", "g", "--n", "300",
+                 "--steps", "1", "--sampler", "euler", "-o", str(out)]) == 0
+    return out
+
+
+@pytest.mark.filterwarnings("ignore::scipy.linalg.LinAlgWarning")  # as in the eval test above
+def test_eval_streams_a_file_in_blocks_with_the_same_numbers(sampled150, data150, monkeypatch):
+    from jetgen.evaluation import inputs
+    from jetgen.evaluation.pipeline import evaluate
+
+    settings = {"n_jets": 40, "classes": ["t"], "reference_split": "all", "bootstrap": 2,
+                "fpnd_jets": 0, "cache": False}
+    whole = evaluate(read_jets(sampled150), data150, **settings)  # in memory: no streaming
+    # Blocks of 7 jets: the 40 of 300 top jets the pipeline draws come from many blocks.
+    monkeypatch.setattr(inputs, "BLOCK_PARTICLES", 7 * P)
+    streamed = evaluate(sampled150, data150, **settings)
+    assert streamed["classes"]["t"]["n_generated_available"] == 300
+    assert streamed["classes"]["t"]["metrics"] == whole["classes"]["t"]["metrics"]
+
+
+def test_streamed_eval_still_refuses_nan_outside_the_jets_it_keeps(sampled150, data150,
+                                                                 tmp_path, monkeypatch, capsys):
+    from jetgen.evaluation import inputs
+
+    jets = read_jets(sampled150)
+    jets.particles[437, 0, 0] = np.nan  # a gluon jet; only top jets are evaluated
+    bad = tmp_path / "bad.h5"
+    with HDF5Writer(bad, P, {"kind": "generated", "n_particles": P}) as writer:
+        writer.write(jets)
+    monkeypatch.setattr(inputs, "BLOCK_PARTICLES", 50 * P)
+    assert main(["eval", str(bad), "-r", str(data150), "--jet", "t", "-n", "5",
+                 "--no-cache"]) == 1
+    assert one_line_error(capsys).endswith("1 jet(s) have NaN or infinite features (first: "
+                                           "jet 437)")

@@ -66,6 +66,11 @@ def train(
         n_train = sum(count_jets(p) for p in data) * FRACTIONS["train"]
         run.train.total_steps = max(1, int(epochs * n_train / run.train.batch_size))
     if dry_run:
+        if not (resume or init_from or part == "jet"):  # as a new run would: from the data
+            from ..config import for_particles
+            from ..io import particles_in
+
+            run.model = for_particles(run.model, particles_in(data[0]), str(data[0]))
         typer.echo(dumps_toml(to_dict(run)))
         return
     if devices > 1 and int(os.environ.get("WORLD_SIZE", "1")) == 1:

@@ -95,7 +95,7 @@ def _evaluate(generated, reference, *, n_jets, seed, classes, n_particles, refer
               tree=None) -> dict:
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    gen = load_generated(generated, tree)
+    gen = load_generated(generated, tree, n_jets=n_jets, seed=seed)  # streamed: flat in n
     check_finite(gen)
     ref = load_reference(reference, gen, reference_split)
     check_finite(ref)
@@ -206,7 +206,8 @@ def _evaluate_class(c, gen: Side, ref: Side, *, n_jets, seed, bootstrap, fpnd_je
         store.put_json(floor_key, {k: list(v) for k, v in floor.items()})
     else:
         floor = {k: tuple(v) for k, v in stored_floor.items()}
-    out = {"n_jets": n, "n_generated_available": int((gen.jets.jet_type == c).sum()),
+    available = gen.available.get(c, int((gen.jets.jet_type == c).sum()))
+    out = {"n_jets": n, "n_generated_available": available,
            "n_reference_available": len(r_all), "fpnd_jets": fpnd_n,
            "estimator_settings": settings.as_dict(),
            "reference_cache": {"features": "hit" if hit_a else "computed",
