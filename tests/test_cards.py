@@ -3,10 +3,12 @@ n with the card's protocol (scripts/cards.py) and compare with the card within e
 
 Against the training data in data/ where it exists (n = 2000 per class); elsewhere (CI)
 against a small seeded Pythia sample the test makes itself with ``jetgen data generate``
-(1000 jets a class, so 150 in the test split and n = 75): a coarser check, its errors and
-the floors' small-n bias are larger, but a broken model or a broken card still fails it.
+(1000 jets a class, so 150 in the test split and n = 75): a coarser check of the W1
+metrics only, whose errors and small-n bias are larger, but a broken model or a broken
+card still fails it.
 """
 
+import hashlib
 import importlib.util
 import json
 import math
@@ -21,6 +23,8 @@ DATA = ROOT / "data"
 N_CHECK = 2000
 #: The self-made sample: jets per class, its n (half the 15 % test split), its base seed.
 SMALL_JETS, SMALL_CHECK, SMALL_SEED = 1000, 75, 24
+SMALL_METRICS = ("w1m", "w1p", "w1p_eta", "w1p_phi", "w1p_pt", "w1efp", "w1_tau21",
+                 "w1_tau32", "w1_d2")
 
 
 def cards_script():
@@ -44,15 +48,26 @@ def test_every_card_states_the_scripts_protocol():
 
 
 @pytest.fixture(scope="session")
-def small_data(tmp_path_factory) -> Path:
-    """One file per class, named as the protocol names the training data (g30.h5 …)."""
+def small_data(request, tmp_path_factory) -> Path:
+    """One file per class, named as the protocol names the training data (g30.h5 …).
+
+    Generating them takes minutes, so they are kept in pytest's cache (.pytest_cache),
+    keyed by the Pythia recipe's source: a changed recipe makes new files.
+    """
     from jetgen.cli.main import main
 
-    folder = tmp_path_factory.mktemp("card-data")
+    recipe = hashlib.sha256(b"".join(
+        (ROOT / "src" / "jetgen" / "data" / name).read_bytes()
+        for name in ("pythia.py", "generate.py"))).hexdigest()[:12]
+    key = f"card-data-{SMALL_JETS}-{SMALL_SEED}-{recipe}"
+    cache = getattr(request.config, "cache", None)
+    folder = cache.mkdir(key) if cache is not None else tmp_path_factory.mktemp(key)
     for i, cls in enumerate("gqtwz"):
-        assert main(["data", "generate", "--jet", cls, "--n", str(SMALL_JETS),
-                     "--seed", str(SMALL_SEED + 1000 * i), "--workers", "2",
-                     "-o", str(folder / f"{cls}30.h5")]) == 0
+        path = folder / f"{cls}30.h5"
+        if not path.exists():  # written atomically: present means complete
+            assert main(["data", "generate", "--jet", cls, "--n", str(SMALL_JETS),
+                         "--seed", str(SMALL_SEED + 1000 * i), "--workers", "2",
+                         "-o", str(path)]) == 0
     return folder
 
 
@@ -63,15 +78,21 @@ def test_card_metrics_are_reproduced_within_errors(entry, tmp_path, request):
     if protocol is None:
         pytest.skip(f"{entry['name']}: card not yet made by scripts/cards.py")
     data = [str(DATA / name) for name in protocol["data"]]
-    n = N_CHECK
+    n, metrics_checked = N_CHECK, None
     if not all(Path(p).exists() for p in data):
         folder = request.getfixturevalue("small_data")
         data, n = [str(folder / name) for name in protocol["data"]], SMALL_CHECK
+        # At n = 75 only the W1 metrics: FPD, KPD and FPND estimate covariances of 36
+        # and 256 features, so their small-n bias differs between a model and the floor
+        # (FPD came out 0.73 against a card's 0.005) and the floor cannot stand in.
+        metrics_checked = SMALL_METRICS
     cards = cards_script()
     result = cards.measure(entry["name"], {**protocol, "n": n}, data, tmp_path)
     checked = 0
     for cls, metrics in entry["metrics"].items():
         for key, card in metrics.items():
+            if metrics_checked is not None and key not in metrics_checked:
+                continue
             new = result["classes"][cls]["metrics"].get(key)
             if new is None or card.get("error") is None or not math.isfinite(card["error"]):
                 continue
