@@ -69,7 +69,7 @@ def test_sample_prints_plain_progress_lines_into_a_pipe(tmp_path):
     progress = [ln for ln in lines.lines if ln.startswith("jetgen: sampling: ")]
     assert progress, lines.lines
     line = re.compile(r"jetgen: sampling: [\d,]+/3,000 jets \(\d+%\)(, [\d,]+ jets/s)?, "
-                      r"\d+ s elapsed(, ETA \d+( min \d\d)? s)?$")
+                      r"[\dhmins ]+ elapsed(, ETA [\dhmins ]+)?$")  # 5 s, 1 min 05 s, 1 h 02 min
     assert all(line.match(ln) for ln in progress), progress
     assert any("ETA" in ln for ln in progress), progress
     assert not any(ANSI.search(ln) for ln in lines.lines)
@@ -114,7 +114,7 @@ def test_a_stopped_distill_says_where_its_checkpoint_is(teacher, tmp_path):
         model, data, out, r"jetgen: distilling \(progressive\): ([2-9]\d\d|\d{4,})/100,000")
     progress = [ln for ln in lines if ln.startswith("jetgen: distilling")]
     assert all(re.match(r"jetgen: distilling \(progressive\): [\d,]+/100,000 steps \(\d+%\), "
-                        r"(loss [\d.]+, [\d,]+ jets/s, )?\d+ s elapsed", ln)
+                        r"(loss [\d.]+, [\d,]+ jets/s, )?[\dhmins ]+ elapsed", ln)
                for ln in progress), progress
     assert any("loss" in ln and "ETA" in ln for ln in progress), progress
     found = re.fullmatch(r"jetgen: error: stopped by SIGINT at step (\d+) of 100000; last "
