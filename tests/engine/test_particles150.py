@@ -311,3 +311,20 @@ def test_streamed_eval_still_refuses_nan_outside_the_jets_it_keeps(sampled150, d
                  "--no-cache"]) == 1
     assert one_line_error(capsys).endswith("1 jet(s) have NaN or infinite features (first: "
                                            "jet 437)")
+
+
+def test_root_round_trip_at_150_across_basket_flushes(data150, tmp_path, monkeypatch):
+    from jetgen.io import open_writer, particles_in, root
+
+    jets = read_jets(data150)
+    # 20 jets per basket here (4,000 at 150 by default, 20,000 at 30): several flushes.
+    monkeypatch.setattr(root, "FLUSH_PARTICLES", 100 * 30)
+    out = tmp_path / "j.root"
+    with open_writer(out, P, {"kind": "test"}) as writer:
+        assert writer.flush_jets == 20
+        for lo in range(0, len(jets), 70):
+            writer.write(jets[lo:lo + 70])
+    back = read_jets(out)
+    assert particles_in(out) == P and back.n_particles == P
+    assert np.array_equal(back.particles, jets.particles) and np.array_equal(back.jet, jets.jet)
+    assert np.array_equal(back.mask, jets.mask)

@@ -33,6 +33,9 @@ JET_BRANCHES = ("jet_pt", "jet_eta", "jet_mass", "jet_nparticles", "jet_type")
 PART_BRANCHES = tuple(f"part_{name}" for name in PARTICLE_FEATURES)
 #: Jets buffered per basket: ~100 kB+ per jagged branch keeps files compact and fast.
 FLUSH_JETS = 20_000
+#: ... at 30 particles: longer jets flush after as many jet-particles (4,000 jets at 150),
+#: so the buffer and its awkward copies do not grow five-fold at 150.
+FLUSH_PARTICLES = FLUSH_JETS * 30
 #: Size at which a ROOT output continues in the next numbered file (see module docstring).
 MAX_FILE_BYTES = 1_800_000_000
 #: Room kept free in each part for what uproot writes on close (streamers, tree header,
@@ -74,6 +77,7 @@ class RootWriter:
         self.parts: list[_Part] = []
         self.buffer: list[Jets] = []
         self.buffered = 0
+        self.flush_jets = min(FLUSH_JETS, max(1, FLUSH_PARTICLES // max(1, n_particles)))
         self._open_part()
 
     def _open_part(self) -> None:
@@ -103,7 +107,7 @@ class RootWriter:
                               f"holds {self.n_particles}")
         self.buffer.append(jets)
         self.buffered += len(jets)
-        if self.buffered >= FLUSH_JETS:
+        if self.buffered >= self.flush_jets:
             self._flush()
 
     def _flush(self) -> None:
