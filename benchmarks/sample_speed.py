@@ -4,6 +4,8 @@
     python benchmarks/sample_speed.py --model weights/pythia30-teacher.safetensors
     python benchmarks/sample_speed.py --model runs/teacher30 --jets 2000 --memory-n 100000
     python benchmarks/sample_speed.py --threads-only            # the thread table alone
+    python benchmarks/sample_speed.py --model runs/t150/ema.safetensors --particles 150 \
+        --reference data/t150.h5                      # 150 constituents: sample and eval RSS
 
 Threads: each cell is a fresh process (the OpenMP wait policy is read once, when torch
 loads) timing `sample_jets` (the default model, top jets) after a warm-up, for the policy
@@ -82,13 +84,14 @@ def _vm_hwm_kb(pid: int) -> int | None:
     return int(found.group(1)) if found else None
 
 
-def peak_memory(model: str, n: int, device: str, batch: int) -> tuple[float, float, str]:
+def peak_memory(model: str, n: int, device: str, batch: int,
+                out: Path | None = None) -> tuple[float, float, str]:
     """(peak RSS in MB, wall seconds, how measured) of one `jetgen sample` process
-    writing n jets (1 step, Euler, one class)."""
+    writing n jets (1 step, Euler, one class) to ``out`` (default: a file deleted after)."""
     with tempfile.TemporaryDirectory() as tmp:
         cmd = [*jetgen_command(), "sample", "--model", model, "--jet", "t", "--n", str(n),
                "--steps", "1", "--sampler", "euler", "--device", device, "--batch-size",
-               str(batch), "-o", str(Path(tmp) / "m.root")]
+               str(batch), "-o", str(out or Path(tmp) / "m.root")]
         env = {**os.environ, "TERM": "dumb"}
         start = time.perf_counter()
         if GNU_TIME.exists():
@@ -109,6 +112,21 @@ def peak_memory(model: str, n: int, device: str, batch: int) -> tuple[float, flo
         if child.returncode:
             raise subprocess.CalledProcessError(child.returncode, cmd)
         return peak / 1024, wall, "VmHWM of /proc/PID/status, polled"
+
+
+def eval_peak_memory(generated: Path, reference: str) -> tuple[float, float]:
+    """(peak RSS in MB, wall seconds) of one `jetgen eval` of ``generated``: 1,000 jets per
+    class are compared (the cost of the metrics is not what is measured), but the whole file
+    is read, in blocks (evaluation/inputs.py), so the peak must not grow with its size."""
+    cmd = [*jetgen_command(), "eval", str(generated), "-r", reference, "-n", "1000",
+           "--bootstrap", "2", "--no-cache", "--reference-split", "all"]
+    report = generated.with_suffix(".time.txt")
+    start = time.perf_counter()
+    subprocess.run([str(GNU_TIME), "-v", "-o", str(report), *cmd], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   env={**os.environ, "TERM": "dumb"})
+    found = re.search(r"Maximum resident set size \(kbytes\): (\d+)", report.read_text())
+    return int(found.group(1)) / 1024, time.perf_counter() - start
 
 
 THREAD_CHILD = """
@@ -179,6 +197,12 @@ def main() -> None:
                         default=[10_000, 100_000, 1_000_000],
                         help="jets of each `jetgen sample` process whose peak memory is "
                         "measured (default: 10k 100k 1M; the 1M run takes minutes)")
+    parser.add_argument("--particles", type=int, default=None,
+                        help="constituents per jet the model must have (e.g. 150); the "
+                        "memory table then also gives the peak RSS of `jetgen eval` of each "
+                        "sampled file against --reference")
+    parser.add_argument("--reference", default=None,
+                        help="reference file of the same particle count for --particles")
     parser.add_argument("--threads-only", action="store_true",
                         help="only the 1-vs-2-thread table")
     parser.add_argument("--thread-jets", type=int, default=2048,
@@ -190,6 +214,12 @@ def main() -> None:
     device = resolve_device(args.device)
     path, _ = resolve_model(args.model)
     model, _ = load_model(path, device)
+    if args.particles and model.config.n_particles != args.particles:
+        parser.error(f"{path} is a {model.config.n_particles}-particle model, not "
+                     f"--particles {args.particles}")
+    if args.particles and not (args.reference and GNU_TIME.exists()):
+        parser.error("--particles measures eval too: pass --reference REF.h5 (needs "
+                     "/usr/bin/time)")
     args.precision = resolve_precision(args.precision, model.config.precision, device)
     table = Table(title=f"jets/s on {device} ({torch.get_num_threads()} threads), {path.name}, "
                   f"{args.precision}")
@@ -211,13 +241,26 @@ def main() -> None:
                 f"batch {args.batch}, ROOT file): must not grow with n")
     for col in ("n jets", "peak RSS (MB)", "wall (s)", "jets/s (whole process)"):
         mem.add_column(col, justify="right")
+    if args.particles:
+        for col in ("eval peak RSS (MB)", "eval wall (s)"):
+            mem.add_column(col, justify="right")
     how = ""
-    for n in args.memory_n:
-        peak, wall, how = peak_memory(str(path), n, str(device), args.batch)
-        mem.add_row(f"{n:,}", f"{peak:,.0f}", f"{wall:,.1f}", f"{n / wall:,.0f}")
+    with tempfile.TemporaryDirectory() as keep:
+        for n in args.memory_n:
+            out = Path(keep) / f"m{n}.root" if args.particles else None
+            peak, wall, how = peak_memory(str(path), n, str(device), args.batch, out)
+            row = [f"{n:,}", f"{peak:,.0f}", f"{wall:,.1f}", f"{n / wall:,.0f}"]
+            if out is not None:
+                e_peak, e_wall = eval_peak_memory(out, args.reference)
+                row += [f"{e_peak:,.0f}", f"{e_wall:,.1f}"]
+                for part in Path(keep).glob("m*.root"):  # 1M jets at 150: ~2 GB each
+                    part.unlink()
+            mem.add_row(*row)
     console.print(mem)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     console.print(f"measured with {how}; this benchmark process itself: {rss:.0f} MB")
+    if args.particles:  # the thread table is about the shipped default model
+        return
     console.print(thread_table(args.model, args.thread_jets))
 
 if __name__ == "__main__":
