@@ -310,7 +310,9 @@ def test_conditions_outside_the_training_range_warn_how_far(shared, tmp_path, ca
 
 
 def jetgen(*args: str, **kwargs) -> subprocess.Popen:
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    # No batch-log progress lines: these rows count stderr lines, and a loaded machine
+    # can take longer than the 30 s between them.
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "JETGEN_PROGRESS_EVERY": "86400"}
     return subprocess.Popen([sys.executable, "-m", "jetgen", *args], env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs)
 
