@@ -40,6 +40,16 @@ def run_summary(run: Path) -> dict:
             "jets_per_s": lines[-1].get("jets_per_s") if lines else None}
 
 
+def shipped_summary(name: str) -> dict:
+    """A shipped model judged beside the designs (e.g. today's pythia30-teacher)."""
+    from jetgen.registry import resolve_model
+
+    model, meta = load_model(resolve_model(name)[0])
+    return {"model": model, "step": int(meta.get("train_step", 0)),
+            "parameters": sum(p.numel() for p in model.particle.parameters()),
+            "val_particle_loss": None, "jets_per_s": None}
+
+
 def markdown(results: dict, n: int) -> list[str]:
     classes = list(next(iter(results.values()))["classes"])
     head = ["design", "step", "particle-net params", "val loss", "score",
@@ -60,13 +70,17 @@ def markdown(results: dict, n: int) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("designs", nargs="*", default=list(DESIGNS))
+    parser.add_argument("--name", default="teacher_bakeoff", help="output file stem")
     parser.add_argument("--jets", type=int, default=5000)
     parser.add_argument("--runs", type=Path, default=Path("runs/bakeoff"))
+    parser.add_argument("--baseline", action="append", default=[],
+                        help="a shipped model to judge beside them (repeatable)")
     parser.add_argument("--data-dir", type=Path, default=Path("data/campaign/val"),
                         help="validation files X30.h5, used whole (scripts/campaign_data.sh)")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
     runs = {name: run_summary(args.runs / name) for name in args.designs}
+    runs.update({name: shipped_summary(name) for name in args.baseline})
     classes = next(iter(runs.values()))["model"].config.classes
     data = [args.data_dir / f"{c}30.h5" for c in classes]
     missing = [str(p) for p in data if not p.exists()]
@@ -87,10 +101,10 @@ def main(argv: list[str] | None = None) -> int:
         results[name] = {**run, **record, "judge_seconds": time.perf_counter() - t0}
         print(f"{name}: step {run['step']}, score {record['score']:.3f}")
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "teacher_bakeoff.json").write_text(json.dumps(
+    (args.out / f"{args.name}.json").write_text(json.dumps(
         {"n_jets_per_class": judge.n_jets, "split": "val", "results": results}, indent=1) + "\n")
     table = markdown(results, judge.n_jets)
-    (args.out / "teacher_bakeoff.md").write_text("\n".join(table) + "\n")
+    (args.out / f"{args.name}.md").write_text("\n".join(table) + "\n")
     print("\n".join(table))
     return 0
 

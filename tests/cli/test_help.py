@@ -90,7 +90,9 @@ def test_bash_completion_installs_and_completes(tmp_path):
         pytest.skip("the jetgen console script is not installed")
     if shutil.which("bash") is None:
         pytest.skip("no bash")
-    env = {**os.environ, "HOME": str(tmp_path),
+    # Without a shell among its ancestors (a CI runner, nohup) typer's shell detection
+    # finds none; its test switch makes --install-completion take the shell as a value.
+    env = {**os.environ, "HOME": str(tmp_path), "_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1",
            "PATH": f"{Path(exe).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     done = subprocess.run([exe, "--install-completion", "bash"], env=env, capture_output=True,
                           text=True, timeout=120)
