@@ -67,6 +67,26 @@ def markdown(results: dict, n: int) -> list[str]:
     return lines
 
 
+def from_history(designs: list[str], runs_dir: Path, steps: list[int]) -> tuple[dict, int]:
+    """Rows from the runs' own physics validations (validation.json) at the given steps:
+    the same seeds, validation jets and floors as bakeoff.py at the runs' physics_jets."""
+    results, n = {}, 0
+    for name in designs:
+        run = run_summary(runs_dir / name)
+        record = json.loads((runs_dir / name / "validation.json").read_text())
+        n = record["n_jets_per_class"]
+        lines = [json.loads(x) for x in (runs_dir / name / "metrics.jsonl").read_text()
+                 .splitlines() if x]
+        for h in record["history"]:
+            if h["step"] in steps:
+                loss = [x["val_particle_loss"] for x in lines
+                        if x["step"] == h["step"] and "val_particle_loss" in x]
+                results[f"{name} @ {h['step']}"] = {
+                    **{k: v for k, v in run.items() if k != "model"}, **h,
+                    "val_particle_loss": loss[-1] if loss else None}
+    return results, n
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("designs", nargs="*", default=list(DESIGNS))
@@ -78,7 +98,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, default=Path("data/campaign/val"),
                         help="validation files X30.h5, used whole (scripts/campaign_data.sh)")
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--history-steps", type=int, nargs="+",
+                        help="tabulate the runs' own validations at these steps instead")
     args = parser.parse_args(argv)
+    if args.history_steps:
+        results, n = from_history(args.designs, args.runs, args.history_steps)
+        table = markdown(results, n)
+        (args.out / f"{args.name}.md").write_text("\n".join(table) + "\n")
+        print("\n".join(table))
+        return 0
     runs = {name: run_summary(args.runs / name) for name in args.designs}
     runs.update({name: shipped_summary(name) for name in args.baseline})
     classes = next(iter(runs.values()))["model"].config.classes
