@@ -60,3 +60,19 @@ def test_eval_table_and_card_print_the_bound():
     assert text in out.getvalue()
     card = "\n".join(metrics_table({"classes": {"w": entry}}))
     assert f"| {text} |" in card
+
+
+def test_report_numbers_are_readable_at_any_size_and_unresolved_ones_are_named():
+    from jetgen.evaluation.report import _pm, render
+
+    assert _pm(1436580.99, 45283268.20, 1.0) == "1.44e+06 ± 4.53e+07"
+    assert _pm(0.0041e-3, 7.11e-3, 1e-3) == "0.0041 ± 7.11"
+    assert _pm(41.3e-4, 6.58e-4, 1e-4) == "41.30 ± 6.58"
+    entry = {"n_jets": 300, "fpnd_jets": 300,
+             "metrics": {"fpd": {**row(0.0041e-3, 7.11e-3, 0.01e-3, 5e-3), "scale": 1e-3},
+                         "w1m": {**row(41.3e-4, 6.58e-4, 15.8e-4, 3.6e-4), "scale": 1e-4}}}
+    out = io.StringIO()
+    render({"generated": {"source": "a.h5"}, "reference": {"source": "b.h5", "split": "test"},
+            "classes": {"t": entry}}, Console(file=out, width=200))
+    assert "FPD: the error is larger than the value at n = 300" in out.getvalue()
+    assert "W1M:" not in out.getvalue()

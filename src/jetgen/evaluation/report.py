@@ -29,13 +29,30 @@ def _unit(scale: float) -> str:
     return f"×10{sup}"
 
 
+def _num(v: float) -> str:
+    # Three significant digits at any size: "1.44e+06 ± 4.53e+07", not 13 digits of noise.
+    return f"{v:.2f}" if 0.01 <= abs(v) < 100 or v == 0 else f"{v:.3g}"
+
+
 def _pm(value, error, scale) -> str:
     if value is None or not math.isfinite(value):
         return "–"
     v = value / scale
     if error is None or not math.isfinite(error):
-        return f"{v:.3g}" if abs(v) >= 100 else f"{v:.2f}"
-    return f"{v:.2f} ± {error / scale:.2f}"
+        return _num(v)
+    return f"{_num(v)} ± {_num(error / scale)}"
+
+
+def unresolved(entry: dict) -> list[str]:
+    """Labels of the metrics whose model value is smaller than its own error: at this n the
+    estimator cannot tell the model from the reference (FPD and KPD first, at small n)."""
+    out = []
+    for key in ORDER:
+        row = entry["metrics"].get(key)
+        if row and all(isinstance(row.get(k), float) and math.isfinite(row[k])
+                       for k in ("value", "error")) and abs(row["value"]) < row["error"]:
+            out.append(LABELS[key])
+    return out
 
 
 def _ratio(row: dict) -> str:
@@ -96,6 +113,9 @@ def render(result: dict, console: Console | None = None) -> None:
         console.print(class_table(name, entry))
         if entry["fpnd_jets"] < entry["n_jets"]:
             console.print(f"FPND_ref on the first {entry['fpnd_jets']:,} jets of each sample")
+        if unresolved(entry):
+            console.print(f"{', '.join(unresolved(entry))}: the error is larger than the "
+                          f"value at n = {entry['n_jets']:,}; too few jets to measure them")
         if entry.get("reference_cache", {}).get("floor") == "hit":
             console.print("truth floor from the cache (same reference, settings, metric code "
                           "and library versions); `--no-cache` recomputes it")
