@@ -61,10 +61,12 @@ def test_onnx_backend_same_jets_whatever_batch_size_and_shards(one_step_model, t
 
 
 def test_merge_refuses_mixed_backends(one_step_model, tmp_path, capsys):
+    # Enough jets that both halves of the run hold jets under ONNX Runtime's 4096-jet
+    # blocks (a shard with none is refused).
     assert sample(one_step_model, tmp_path / "s0.h5", "--backend", "onnxruntime",
-                  "--shard", "0/2") == 0
+                  "--shard", "0/2", "--n", "2100") == 0
     assert sample(one_step_model, tmp_path / "s1.h5", "--precision", "fp32",
-                  "--shard", "1/2") == 0
+                  "--shard", "1/2", "--n", "2100") == 0
     capsys.readouterr()
     assert main(["merge", str(tmp_path / "s0.h5"), str(tmp_path / "s1.h5"), "-o",
                  str(tmp_path / "all.h5")]) != 0

@@ -87,4 +87,4 @@ def test_cli_errors_are_one_line(score_model, pythia_file, tmp_path, capsys, ext
 
 def test_help_shows_a_runnable_example(capsys):
     assert main(["score", "--help"]) == 0
-    assert "Example: jetgen score jets.root -o scores.root" in capsys.readouterr().out
+    assert "Example: jetgen score top.root --n 100 -o scores.root" in capsys.readouterr().out
