@@ -5,7 +5,9 @@
 #   here:    SESSION=K bash scripts/gpu_campaign.sh prepare  (data/gpu/ + .whl/, git-ignored)
 #   device:  run tool, carry ["data/gpu", ".whl"], timeout_s 600:
 #            bash scripts/gpu_campaign.sh run
-#   back:    cp -r <files_at>/NAME/* checkpoints/bakeoff/NAME/ ; resume on CPU as usual
+#   back:    python scripts/compact_state.py <files_at>/NAME/state.safetensors \
+#              checkpoints/NAME/state.safetensors; cp <files_at>/NAME/ema.safetensors
+#              checkpoints/NAME/; resume on CPU as usual (scripts/campaign_train.sh)
 #   CPU check of the whole path:
 #            OUT=/tmp/gpu TRAIN_SECONDS=40 DEVICE=cpu BATCH=50 bash scripts/gpu_campaign.sh run
 #
@@ -18,7 +20,7 @@
 # not uproot/awkward (jetgen's readers import them): `prepare` downloads cp312 wheels.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DESIGNS=${DESIGNS:-t96x4 t128x6 epic128}
+RUNS=${RUNS:-teacher30-v2}
 case "${1:-run}" in
 prepare)
   SESSION=${SESSION:?set SESSION, the campaign session number}
@@ -48,7 +50,7 @@ PY
   ;;
 run)
   OUT=${OUT:?set OUT (the run tool sets it)}
-  TRAIN_SECONDS=${TRAIN_SECONDS:-170}   # per design; three designs in ~9 min
+  TRAIN_SECONDS=${TRAIN_SECONDS:-480}   # per run: one run in ~9 min with start-up
   DEVICE=${DEVICE:-cuda}
   BATCH=${BATCH:-2000}
   if ! python3 -c "import uproot, awkward" 2>/dev/null; then
@@ -60,10 +62,12 @@ run)
   DATA=(--data data/gpu/train/t30.h5 --data data/gpu/train/g30.h5 --data data/gpu/train/q30.h5
         --data data/gpu/train/w30.h5 --data data/gpu/train/z30.h5)
   mkdir -p runs/gpu "$OUT"
-  for NAME in $DESIGNS; do
+  for NAME in $RUNS; do
     RUN=runs/gpu/$NAME
     mkdir -p "$RUN"
-    if [ -d "checkpoints/bakeoff/$NAME" ]; then cp checkpoints/bakeoff/$NAME/* "$RUN/"; fi
+    CONFIG=configs/$NAME.toml; [ -f "$CONFIG" ] || CONFIG=configs/bakeoff/$NAME.toml
+    SAVED=checkpoints/$NAME; [ -d "$SAVED" ] || SAVED=checkpoints/bakeoff/$NAME
+    if [ -d "$SAVED" ]; then cp "$SAVED"/* "$RUN/"; fi
     # The same design with a GPU-sized batch, the learning rate scaled by sqrt(batch/250);
     # no physics validation there (it is done back here, on the real validation split).
     LR=$(python3 -c "print(5e-4 * ($BATCH / 250) ** 0.5)")
@@ -71,7 +75,7 @@ run)
         -e "s/^physics_every = .*/physics_every = 0/" \
         -e "s/^total_steps = .*/total_steps = 10000000/" \
         -e "s/^checkpoint_every = .*/checkpoint_every = 200/" -e "s|data/campaign/val/|data/gpu/val/|g" \
-        "configs/bakeoff/$NAME.toml" > "$RUN/device.toml"
+        "$CONFIG" > "$RUN/device.toml"
     timeout -s INT "$TRAIN_SECONDS" python3 -m jetgen train --config "$RUN/device.toml" \
       "${DATA[@]}" -o "$RUN" --resume --device "$DEVICE" > "$RUN/device.log" 2>&1 || true
     tail -n 2 "$RUN/device.log"
