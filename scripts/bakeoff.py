@@ -21,9 +21,9 @@ from pathlib import Path
 
 import torch
 
+from jetgen.data.splits import load_splits
 from jetgen.evaluation.validation import METRICS, PhysicsValidation
 from jetgen.models.checkpoint import load_model
-from jetgen.train import load_splits
 
 OUT = Path("benchmarks/results")
 DESIGNS = ("t96x4", "t128x6", "epic128")

@@ -15,10 +15,11 @@ from pathlib import Path
 import torch
 
 from .config import ModelConfig, RunConfig, from_dict
+from .data.splits import jet_range, load_splits
 from .diffusion.losses import edm_loss, sample_training_sigmas
 from .errors import JetgenError, UsageError
 from .models.jetmodel import JetModel
-from .train import EMA_FILE, STATE_FILE, Trainer, jet_range, load_splits
+from .train import EMA_FILE, STATE_FILE, Trainer
 
 #: What a retrained jet-level model takes from the run's config; the rest (particle
 #: network, preprocessing, particle sampling recipe) stays the starting model's.

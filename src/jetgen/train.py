@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from .config import RunConfig, to_dict
+from .data.splits import jet_range, load_splits
 from .diffusion.losses import edm_loss, sample_training_sigmas
 from .distributed import DistContext, check_options, wrap_objective
 from .errors import JetgenError
@@ -350,53 +351,6 @@ def _initial_model(name: str) -> tuple[JetModel, dict]:
     return model.train(), {"path": str(path), "sha256": sha256_file(path),
                            "train_step": meta.get("train_step"),
                            "initialised_from": meta.get("initialised_from")}
-
-
-def load_splits(paths: list[Path], n_particles: int, classes: list[str],
-                val_paths: list[Path] | None = None) -> tuple[Jets, Jets]:
-    """(train, val) jets of the given classes from jetgen/JetNet files: the train and val
-    splits of ``paths`` (data/splits.py), or, with ``val_paths``, all of ``paths`` to
-    train on and all of ``val_paths`` to validate on (files of independent seeds)."""
-    from .data.splits import split_mask
-
-    if not paths:
-        raise JetgenError("no training data given; pass --data FILE.h5 (make one with "
-                          "`jetgen data generate`)")
-    jets = _read_all(paths, n_particles, classes)
-    if val_paths:
-        return jets, _read_all(val_paths, n_particles, classes)
-    return jets[split_mask(jets.jet_type, "train")], jets[split_mask(jets.jet_type, "val")]
-
-
-def _read_all(paths: list[Path], n_particles: int, classes: list[str]) -> Jets:
-    from .io import read_jets
-    from .jets import CLASSES
-
-    parts = []
-    for path in paths:
-        jets = read_jets(path)
-        if jets.n_particles != n_particles:
-            raise JetgenError(f"{path}: holds {jets.n_particles}-particle jets, the model is "
-                              f"configured for {n_particles}")
-        if not np.isfinite(jets.particles).all() or not np.isfinite(jets.jet).all():
-            raise JetgenError(f"{path}: contains NaN or inf features")
-        parts.append(jets)
-    jets = Jets.concatenate(parts)
-    wanted = [CLASSES.index(c) for c in classes]
-    jets = jets[np.isin(jets.jet_type, wanted)]
-    if not len(jets):
-        raise JetgenError(f"no jets of class(es) {', '.join(classes)} in "
-                          f"{', '.join(str(p) for p in paths)}")
-    return jets
-
-
-def jet_range(jets: Jets) -> dict[str, list[float]]:
-    """Per-feature [min, max] of the training jets; `jetgen sample --conditions` warns when
-    asked to go beyond it."""
-    from .jets import JET_FEATURES
-
-    return {name: [float(col.min()), float(col.max())]
-            for name, col in zip(JET_FEATURES, jets.jet.T, strict=True)}
 
 
 def train_from_files(data: list[Path], run_dir: Path, run: RunConfig, *, resume: bool = False,

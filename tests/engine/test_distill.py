@@ -5,6 +5,7 @@ import torch
 
 from jetgen.cli.main import main
 from jetgen.config import NetConfig, TrainConfig
+from jetgen.data.splits import load_splits
 from jetgen.diffusion.consistency import ConsistencyDenoiser
 from jetgen.diffusion.samplers import get_sampler
 from jetgen.diffusion.schedules import get_sigmas
@@ -12,7 +13,7 @@ from jetgen.distill.progressive import check_factor
 from jetgen.distill.run import distill
 from jetgen.errors import JetgenError, UsageError
 from jetgen.models.checkpoint import load_model
-from jetgen.train import EMA_FILE, load_splits
+from jetgen.train import EMA_FILE
 
 
 @pytest.fixture

@@ -4,13 +4,13 @@ import pytest
 import torch
 
 from jetgen.config import NetConfig, TrainConfig
+from jetgen.data.splits import load_splits
 from jetgen.diffusion.samplers import get_sampler
 from jetgen.diffusion.schedules import get_sigmas
 from jetgen.distill.common import make_student
 from jetgen.distill.run import distill
 from jetgen.errors import UsageError
 from jetgen.models.checkpoint import load_model
-from jetgen.train import load_splits
 
 SMALL = NetConfig(kind="epic", dim=32, depth=2, global_dim=16)
 

@@ -3,10 +3,11 @@
 import torch
 from conftest import tiny_run
 
+from jetgen.data.splits import load_splits
 from jetgen.generate_jets import sample_jet_kinematics
 from jetgen.jetlevel import train_jet_level
 from jetgen.models.checkpoint import load_model
-from jetgen.train import EMA_FILE, load_splits
+from jetgen.train import EMA_FILE
 
 
 def test_new_jet_level_model_learns_and_the_particle_model_is_kept(tiny_model, pythia_file,

@@ -6,9 +6,10 @@ import pytest
 import torch
 from conftest import tiny_run
 
+from jetgen.data.splits import load_splits
 from jetgen.errors import JetgenError
 from jetgen.models.checkpoint import load_model
-from jetgen.train import EMA_FILE, Trainer, load_splits, train_from_files
+from jetgen.train import EMA_FILE, Trainer, train_from_files
 
 
 def test_loss_decreases_on_a_small_batch(pythia_file, tmp_path):

@@ -81,7 +81,7 @@ def test_physics_validation_runs_on_the_ema_model_while_training(tmp_path):
 
 
 def test_validation_files_are_used_whole_and_training_files_too(pythia_file):
-    from jetgen.train import load_splits
+    from jetgen.data.splits import load_splits
 
     every = read_jets(pythia_file)
     train, val = load_splits([pythia_file], 30, ["g", "t"], [pythia_file])

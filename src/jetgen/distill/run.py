@@ -10,6 +10,7 @@ from pathlib import Path
 import torch
 
 from ..config import NetConfig, RunConfig, TrainConfig
+from ..data.splits import load_splits
 from ..diffusion.samplers import get_sampler
 from ..errors import JetgenError, UsageError, nearest
 from ..evaluation.validation import PhysicsValidation
@@ -19,7 +20,7 @@ from ..models.jetmodel import JetModel
 from ..precision import check_precision
 from ..registry import catalogue, resolve_model
 from ..sampling import resolve_device
-from ..train import EMA_FILE, Trainer, load_splits
+from ..train import EMA_FILE, Trainer
 from .adversarial import (
     AdversarialSettings,
     AdversarialTrainer,
