@@ -115,8 +115,7 @@ def recorded_commit(name: str) -> str:
 
 def rerender(names: list[str], protocol: dict, data: list[str]) -> None:
     """Rewrite cards and registry rows from the stored eval JSON (no re-measurement)."""
-    from jetgen.evaluation.pipeline import floor_ratio
-    from jetgen.evaluation.ratios import ratio_lower_bound
+    from jetgen.evaluation.ratios import ratio_fields
 
     for name in names:
         path = OUT / f"{name}.json"
@@ -125,9 +124,7 @@ def rerender(names: list[str], protocol: dict, data: list[str]) -> None:
             for row in entry["metrics"].values():
                 values = [math.nan if row.get(k) is None else row[k]
                           for k in ("value", "error", "floor", "floor_error")]
-                row["ratio"] = floor_ratio(values[0], *values[2:])
-                row["ratio_lower"] = (None if row["ratio"] is not None
-                                      else ratio_lower_bound(*values))
+                row.update(ratio_fields(*values))
         stored = result.get("card_protocol", {})
         commit = stored.get("commit") or recorded_commit(name)
         used = {**protocol, **stored, "commit": commit}

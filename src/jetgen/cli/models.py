@@ -118,7 +118,7 @@ def quality_summary(metrics: object) -> str:
     """"W1M 1.92 (g); substructure 3.10 (t τ32); FPND_ref > 40 (w)": per group of
     :data:`QUALITY` the largest model/floor ratio (or lower bound) over the classes of a
     card's metrics (eval's JSON layout, whole or its "classes", or {class: {key: row}})."""
-    from ..evaluation.ratios import ratio_text
+    from ..evaluation.ratios import ratio_number, ratio_text
 
     if isinstance(metrics, dict) and isinstance(metrics.get("classes"), dict):
         metrics = metrics["classes"]
@@ -134,13 +134,12 @@ def quality_summary(metrics: object) -> str:
                 row = per_class.get("metrics", per_class).get(key)
                 if not isinstance(row, dict):
                     continue
-                text = ratio_text(row)
-                if text == "–":
+                number = ratio_number(row)
+                if number is None:
                     continue
                 where = cls if len(keys) == 1 else f"{cls} {NAMES.get(key, key)}"
-                value = float(text.lstrip("> "))
-                if worst is None or value > worst[0]:
-                    worst = (value, f"{label} {text} ({where})")
+                if worst is None or number[0] > worst[0]:
+                    worst = (number[0], f"{label} {ratio_text(row)} ({where})")
         if worst is not None:
             parts.append(worst[1])
     return "; ".join(parts) if parts else "–"

@@ -38,7 +38,7 @@ from .inputs import (
     load_reference,
     select_classes,
 )
-from .ratios import floor_ratio, ratio_lower_bound
+from .ratios import ratio_fields
 from .substructure import NAMES as SUBSTRUCTURE
 from .threads import single_threaded
 
@@ -217,9 +217,7 @@ def _evaluate_class(c, gen: Side, ref: Side, *, n_jets, seed, bootstrap, fpnd_je
         f_value, f_error = floor.get(metric, (math.nan, math.nan))
         out["metrics"][metric] = {
             "value": value, "error": error, "floor": f_value, "floor_error": f_error,
-            "ratio": floor_ratio(value, f_value, f_error),
-            "ratio_lower": (None if floor_ratio(value, f_value, f_error) is not None else
-                            ratio_lower_bound(value, error, f_value, f_error)),
+            **ratio_fields(value, error, f_value, f_error),
             "scale": m.UNITS[metric]}
     _label_fpnd(out["metrics"], ref.jets.n_particles)
     with _timed(timings, "adherence"):

@@ -46,32 +46,41 @@ def ratio_lower_bound(value: float, error: float, floor: float,
     return value / ceiling
 
 
-def ratio_text(row: Mapping, digits: int = 2) -> str:
-    """How a ratio is printed everywhere (eval, cards, ``jetgen models``): "2.31", "> 96"
-    where the floor is consistent with zero, "–" where neither can be said. ``row`` is a
-    metric row of ``jetgen eval``'s JSON (value, error, floor, floor_error, ratio and,
-    when the floor is consistent with zero, ratio_lower)."""
+def ratio_fields(value: float, error: float, floor: float, floor_error: float) -> dict:
+    """The two fields every metric row carries: ``ratio`` (or None) and, where there is
+    none, ``ratio_lower`` (or None)."""
+    ratio = floor_ratio(value, floor, floor_error)
+    return {"ratio": ratio, "ratio_lower": None if ratio is not None else
+            ratio_lower_bound(value, error, floor, floor_error)}
+
+
+def ratio_number(row: Mapping) -> tuple[float, bool] | None:
+    """(number, is_lower_bound) of a metric row of ``jetgen eval``'s JSON, or None. Rows
+    written before ``ratio_lower`` existed get their bound computed here."""
     ratio = row.get("ratio")
-    if _finite(ratio):
-        return f"{ratio:.{digits}f}"
+    if isinstance(ratio, (int, float)) and math.isfinite(ratio):
+        return float(ratio), False
     lower = row.get("ratio_lower")
     if lower is None:
         lower = ratio_lower_bound(*(row.get(k, math.nan) for k in
                                     ("value", "error", "floor", "floor_error")))
-    if _finite(lower):
-        return f"> {lower:.{digits}f}"
-    return "–"
+    if isinstance(lower, (int, float)) and math.isfinite(lower):
+        return float(lower), True
+    return None
+
+
+def ratio_text(row: Mapping, digits: int = 2) -> str:
+    """How a ratio is printed everywhere (eval, cards, ``jetgen models``): "2.31", "> 96"
+    where the floor is consistent with zero, "–" where neither can be said."""
+    number = ratio_number(row)
+    if number is None:
+        return "–"
+    return f"{'> ' if number[1] else ''}{number[0]:.{digits}f}"
 
 
 def worst_ratio(rows: list[Mapping]) -> tuple[float, str] | None:
     """The largest of the rows' ratios or lower bounds, and its text (a bound counts by
     its value: "> 96" outranks "40.2")."""
-    best: tuple[float, str] | None = None
-    for row in rows:
-        text = ratio_text(row)
-        if text == "–":
-            continue
-        value = float(text.lstrip("> "))
-        if best is None or value > best[0]:
-            best = (value, text)
-    return best
+    found = [(number[0], ratio_text(row)) for row in rows
+             if (number := ratio_number(row)) is not None]
+    return max(found, key=lambda t: t[0]) if found else None

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from ..jets import CLASS_LONG
 from .metrics import LABELS
-from .ratios import ratio_text
+from .ratios import ratio_number, ratio_text
 
 #: Below this many jets per class the report warns that ratios flatter a model.
 RELIABLE_N = 10_000
@@ -56,10 +56,10 @@ def unresolved(entry: dict) -> list[str]:
 
 
 def _ratio(row: dict) -> str:
-    text = ratio_text(row)
-    if text == "–":
-        return text
-    r = float(text.lstrip("> "))
+    number = ratio_number(row)
+    if number is None:
+        return "–"
+    r, text = number[0], ratio_text(row)
     style = "green" if r < 1.5 else "yellow" if r < 3 else "red"
     return f"[{style}]{text}[/{style}]"
 
