@@ -44,6 +44,11 @@ def eval_command(
                              "reference's provenance says JetNet."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the "
                                   "reference feature cache ($JETGEN_CACHE_DIR)."),
+    build_reference: bool = typer.Option(
+        True, "--build-reference/--no-build-reference", help="Where FILE names the small "
+        "shipped reference (4,000 jets per class) and --jets needs more, generate the "
+        "class's 20,000-jet reference into the cache once (Pythia: minutes, announced "
+        "with an estimate). --no-build-reference compares with the shipped one."),
     threads: int | None = threads_option(),
 ) -> None:
     """Evaluate generated jets: W1M, W1P, W1EFP, FPD, KPD, FPND_ref, substructure W1s.
@@ -73,7 +78,8 @@ def eval_command(
             file, reference, n_jets=jets, seed=seed, classes=jet, n_particles=particles,
             reference_split=reference_split, fpnd_jets=fpnd_jets, bootstrap=bootstrap,
             cache=not no_cache, plots=plots, on_progress=on_progress, tree=tree,
-            workers=resolve_threads(threads), jetnet_fpnd=FPND_CHOICES[fpnd])
+            workers=resolve_threads(threads), jetnet_fpnd=FPND_CHOICES[fpnd],
+            build_reference=build_reference, on_notice=_notice)
     render(result, Console())
     if fpnd == "jetnet" and not any("fpnd_jetnet" in c["metrics"]
                                     for c in result["classes"].values()):
@@ -84,6 +90,10 @@ def eval_command(
         typer.echo(f"wrote {json_out}", err=True)
     if plots is not None:
         typer.echo(f"wrote {len(result.get('plots', []))} plot files to {plots}", err=True)
+
+
+def _notice(message: str) -> None:
+    typer.echo(f"jetgen: {message}", err=True)
 
 
 def _stage_progress():

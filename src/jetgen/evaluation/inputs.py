@@ -15,8 +15,9 @@ from ..jets import CLASS_LONG, CLASSES, Jets
 SHIPPED_PREFIX = "jetgen:"
 #: Shipped reference files under their former names, as older files' provenance records them.
 RENAMED_REFERENCES = {"jetnet30-reference.h5": "pythia30-reference.h5"}
-BUILT_NOTE = ("the reference built by `jetgen data reference` (Pythia, its own seed: no "
-              "shipped model has seen these jets), used in place of the small shipped one")
+BUILT_NOTE = ("the built evaluation reference (Pythia, its own seed: no shipped model has "
+              "seen these jets; made by `jetgen data reference` or by `jetgen eval` on "
+              "first use), used in place of the small shipped one")
 SPLIT_NOTE = "the reference is jetgen training data: its held-out test split is used"
 
 
@@ -110,14 +111,19 @@ def _reference_dir() -> Path:
     return reference_dir()
 
 
-def _built_reference(generated: Side) -> Path | None:
-    """`jetgen data reference`'s file in the cache for the generated jets' size."""
-    from ..data.reference import cached_reference
+def shipped_reference(generated: Side) -> Path | None:
+    """The shipped reference file when that is what the generated file's provenance names
+    (then `default_reference` picks a large enough one); else None."""
+    entry = generated.provenance.get("reference")
+    paths = entry.get("path") if isinstance(entry, dict) else entry
+    if isinstance(paths, list) and len(paths) == 1:
+        paths = paths[0]
+    if not isinstance(paths, str) or not paths.startswith(SHIPPED_PREFIX):
+        return None
+    from ..registry import weights_dir
 
-    n_particles = generated.provenance.get("n_particles")
-    if n_particles is None and generated.jets is not None:
-        n_particles = generated.jets.n_particles
-    return cached_reference(int(n_particles or 30))
+    shipped = paths[len(SHIPPED_PREFIX):]
+    return weights_dir() / RENAMED_REFERENCES.get(shipped, shipped)
 
 
 def resolve_reference(reference, generated: Side) -> tuple[list[str] | Jets, str | None]:
@@ -151,11 +157,6 @@ def resolve_reference(reference, generated: Side) -> tuple[list[str] | Jets, str
 
             shipped = str(p)[len(SHIPPED_PREFIX):]
             candidates = [weights_dir() / RENAMED_REFERENCES.get(shipped, shipped)]
-            built = _built_reference(generated)
-            if built is not None:
-                # The built reference is larger and from the same recipe: prefer it to
-                # the small shipped one (ratios at small n flatter a model).
-                return [str(built)], "all"
 
         hit = next((c for c in candidates if c.exists()), None)
         if hit is None:
@@ -169,10 +170,21 @@ def resolve_reference(reference, generated: Side) -> tuple[list[str] | Jets, str
     return found, entry.get("split")
 
 
-def load_reference(reference, generated: Side, split: str | None) -> Side:
-    """Read the reference (one or several files) and apply the split rule."""
+def load_reference(reference, generated: Side, split: str | None, *,
+                   n_jets: int | None = None, build: bool = False, workers: int = 1,
+                   on_notice=None, on_progress=None) -> Side:
+    """Read the reference (one or several files) and apply the split rule. Where the
+    generated file's provenance names the small shipped reference and ``n_jets`` is
+    given, `default_reference` chooses (``build``: generate a larger one on first use)."""
     from ..data.splits import split_mask
 
+    shipped = shipped_reference(generated) if reference is None and not split else None
+    if shipped is not None and n_jets is not None and shipped.exists():
+        from .default_reference import default_reference
+
+        return default_reference(generated, shipped, n_jets=n_jets, build=build,
+                                 workers=workers, on_notice=on_notice,
+                                 on_progress=on_progress)
     target, recorded_split = resolve_reference(reference, generated)
     if isinstance(target, Jets):
         side = Side(target, "reference jets", split=split or "all")

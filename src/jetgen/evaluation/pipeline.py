@@ -16,6 +16,7 @@ share each metric's seed (common random numbers), which makes their ratio less n
 from __future__ import annotations
 
 import math
+import sys
 import time
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
@@ -27,7 +28,7 @@ from ..jets import CLASSES, Jets, parse_classes
 from . import metrics as m
 from .adherence import adherence
 from .cache import FeatureCache, cache_dir, code_versions, entry_key, sha256_arrays, sha256_file
-from .efps import w1efp_columns
+from .efp_graphs import w1efp_columns
 from .features import Sample, compute_sample
 from .fpnd import JETNET_STORED, fpnd_from_activations, fpnd_jetnet_stored
 from .inputs import (
@@ -63,6 +64,8 @@ def evaluate(
     plots: str | Path | None = None,
     on_progress: ProgressFn | None = None,
     tree: str | None = None,
+    build_reference: bool = True,
+    on_notice: Callable[[str], None] | None = None,
 ) -> dict:
     """JetNet metrics of ``generated`` against ``reference``, with the truth floor.
 
@@ -74,6 +77,9 @@ def evaluate(
     adds jetnet's stored-statistics FPND; default: only when the reference is JetNet.
     ``plots``: a directory for PNG/PDF comparison plots (generated vs reference half A).
     ``tree``: the TTree of a generated ROOT file (default: its only TTree).
+    ``build_reference``: where the jets name the small shipped reference and it is short
+    of 2 × ``n_jets`` for a class, generate the built reference's class into the cache
+    once (Pythia, minutes; announced through ``on_notice``, default: a line on stderr).
 
     Returns a JSON-ready dict: settings, both sides' provenance, and per class every
     metric's raw value, error, floor, floor error, ratio and display scale.
@@ -87,17 +93,20 @@ def evaluate(
                          n_particles=n_particles, reference_split=reference_split,
                          fpnd_jets=fpnd_jets, bootstrap=bootstrap, cache=cache,
                          jetnet_fpnd=jetnet_fpnd, workers=workers, plots=plots,
-                         on_progress=on_progress, tree=tree)
+                         on_progress=on_progress, tree=tree, build_reference=build_reference,
+                         on_notice=on_notice)
 
 
 def _evaluate(generated, reference, *, n_jets, seed, classes, n_particles, reference_split,
               fpnd_jets, bootstrap, cache, jetnet_fpnd, workers, plots, on_progress,
-              tree=None) -> dict:
+              tree=None, build_reference=False, on_notice=None) -> dict:
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     gen = load_generated(generated, tree, n_jets=n_jets, seed=seed)  # streamed: flat in n
     check_finite(gen)
-    ref = load_reference(reference, gen, reference_split)
+    ref = load_reference(reference, gen, reference_split, n_jets=n_jets,
+                         build=build_reference, workers=workers or 1,
+                         on_notice=on_notice or _notice, on_progress=on_progress)
     check_finite(ref)
     timings["read files"] = time.perf_counter() - t0
     particles = check_particles(gen, ref, n_particles)
@@ -129,6 +138,10 @@ def _evaluate(generated, reference, *, n_jets, seed, classes, n_particles, refer
     timings["total"] = time.perf_counter() - t0
     result["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
     return result
+
+
+def _notice(message: str) -> None:
+    print(f"jetgen: {message}", file=sys.stderr, flush=True)
 
 
 def _cache_root(cache: bool | str | Path) -> Path | None:
@@ -253,20 +266,21 @@ def _metrics(x: Sample, real: Sample, settings: m.Settings, seed: int, c: int,
         return m.metric_seed(seed, metric, c)
 
     with _timed(timings, "w1m"):
-        out["w1m"] = m.w1m(x.jets, real.jets, settings, s("w1m"))
+        out["w1m"] = m.estimate_w1m(x.jets, real.jets, settings, s("w1m"))
     with _timed(timings, "w1p"):
-        means, stds = m.w1p(x.jets, real.jets, settings, s("w1p"))
+        means, stds = m.estimate_w1p(x.jets, real.jets, settings, s("w1p"))
     out["w1p"] = (float(means.mean()), float(stds.mean()))
     for i, feat in enumerate(FEATURES):
         out[f"w1p_{feat}"] = (float(means[i]), float(stds[i]))
     cols = w1efp_columns()
     with _timed(timings, "w1efp"):
-        means, stds = m.w1_features(x.efps[:, cols], real.efps[:, cols], settings, s("w1efp"))
+        means, stds = m.estimate_w1_features(x.efps[:, cols], real.efps[:, cols], settings,
+                                             s("w1efp"))
     out["w1efp"] = (float(means.mean()), float(stds.mean()))
     with _timed(timings, "fpd"):
-        out["fpd"] = m.fpd(x.efps, real.efps, settings, s("fpd"))
+        out["fpd"] = m.estimate_fpd(x.efps, real.efps, settings, s("fpd"))
     with _timed(timings, "kpd"):
-        out["kpd"] = m.kpd(x.efps, real.efps, settings, s("kpd"))
+        out["kpd"] = m.estimate_kpd(x.efps, real.efps, settings, s("kpd"))
     if x.activations is not None and real.activations is not None:
         with _timed(timings, "fpnd_ref"):
             out["fpnd_ref"] = fpnd_from_activations(x.activations, real.activations,
@@ -278,7 +292,7 @@ def _metrics(x: Sample, real: Sample, settings: m.Settings, seed: int, c: int,
     with _timed(timings, "substructure w1"):
         xs = np.stack([x.substructure[k] for k in SUBSTRUCTURE], 1)
         rs = np.stack([real.substructure[k] for k in SUBSTRUCTURE], 1)
-        means, stds = m.w1_features(xs, rs, settings, s("substructure"))
+        means, stds = m.estimate_w1_features(xs, rs, settings, s("substructure"))
     for i, k in enumerate(SUBSTRUCTURE):
         out[f"w1_{k}"] = (float(means[i]), float(stds[i]))
     return out
