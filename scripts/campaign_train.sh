@@ -11,12 +11,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SESSION=${SESSION:?set SESSION, the campaign session number}
 TRAIN=data/campaign/train-$(printf %03d "$SESSION")
+# Every session's training jets still on this machine are used (all independent seeds);
+# this session's own are required.
 DATA=()
 for X in t g q w z; do
   for f in "$TRAIN/${X}30.h5" "data/campaign/val/${X}30.h5"; do
     [ -f "$f" ] || { echo "missing $f: run SESSION=$SESSION scripts/campaign_data.sh" >&2; exit 1; }
   done
-  DATA+=(--data "$TRAIN/${X}30.h5")
+  for f in data/campaign/train-*/"${X}30.h5"; do DATA+=(--data "$f"); done
 done
 mkdir -p runs
 for NAME in ${RUNS:-teacher30-v2}; do
