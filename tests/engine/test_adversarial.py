@@ -10,8 +10,8 @@ from jetgen.cli.main import main
 from jetgen.config import TrainConfig
 from jetgen.data.pythia import generate_block
 from jetgen.distill.adversarial import AdversarialSettings
+from jetgen.distill.methods import distill
 from jetgen.distill.observables import NAMES, observables
-from jetgen.distill.run import distill
 from jetgen.evaluation.substructure import substructure
 from jetgen.io.hdf5 import HDF5Writer
 from jetgen.models.checkpoint import load_model, save_model

@@ -9,8 +9,8 @@ from jetgen.data.splits import load_splits
 from jetgen.diffusion.consistency import ConsistencyDenoiser
 from jetgen.diffusion.samplers import get_sampler
 from jetgen.diffusion.schedules import get_sigmas
+from jetgen.distill.methods import distill
 from jetgen.distill.progressive import check_factor
-from jetgen.distill.run import distill
 from jetgen.errors import JetgenError, UsageError
 from jetgen.models.checkpoint import load_model
 from jetgen.train import EMA_FILE

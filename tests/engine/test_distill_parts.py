@@ -8,7 +8,7 @@ from jetgen.data.splits import load_splits
 from jetgen.diffusion.samplers import get_sampler
 from jetgen.diffusion.schedules import get_sigmas
 from jetgen.distill.common import make_student
-from jetgen.distill.run import distill
+from jetgen.distill.methods import distill
 from jetgen.errors import UsageError
 from jetgen.models.checkpoint import load_model
 

@@ -96,7 +96,7 @@ def test_init_from_starts_a_new_run_from_given_weights(pythia_file, tmp_path):
 
 
 def test_init_from_refuses_a_distilled_student(pythia_file, tmp_path):
-    from jetgen.distill.run import distill
+    from jetgen.distill.methods import distill
 
     train_from_files([pythia_file], tmp_path / "teacher", tiny_run(2))
     cfg = tiny_run(1).train

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from jetgen.evaluation import metrics as m
-from jetgen.evaluation.efps import efps, w1efp_columns
+from jetgen.evaluation.efp_graphs import w1efp_columns
+from jetgen.evaluation.efps import efps
 from jetgen.evaluation.substructure import substructure
 
 
@@ -46,8 +47,8 @@ def test_w1efp_is_jetnets_loop(samples):
     a, b = samples.gen_g[:80], samples.ref_g[:80]
     settings = m.Settings(80)
     cols = w1efp_columns()
-    ours = m.w1_features(efps(a.particles, a.mask)[:, cols], efps(b.particles, b.mask)[:, cols],
-                         settings, seed=7)
+    ours = m.estimate_w1_features(efps(a.particles, a.mask)[:, cols],
+                                  efps(b.particles, b.mask)[:, cols], settings, seed=7)
     before, gen_metrics.rng = gen_metrics.rng, np.random.default_rng(7)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Recommended number", category=RuntimeWarning)
@@ -96,9 +97,10 @@ def test_w1_bootstrap_is_seeded(samples):
     x = samples.gen_g.jet[:, 2:3].astype(float)
     y = samples.ref_g.jet[:, 2:3].astype(float)
     settings = m.Settings(len(x))
-    first, again = m.w1_features(x, y, settings, 3), m.w1_features(x, y, settings, 3)
+    first = m.estimate_w1_features(x, y, settings, 3)
+    again = m.estimate_w1_features(x, y, settings, 3)
     np.testing.assert_array_equal(first, again)
-    assert not np.array_equal(first[0], m.w1_features(x, y, settings, 4)[0])
+    assert not np.array_equal(first[0], m.estimate_w1_features(x, y, settings, 4)[0])
 
 
 @pytest.mark.parametrize("n", [10, 5_000, 80_000])

@@ -26,7 +26,8 @@ from jetnet_fixed import (
 
 from jetgen.evaluation import metrics as m
 from jetgen.evaluation import physics_distances, w1
-from jetgen.evaluation.efps import efps, w1efp_columns
+from jetgen.evaluation.efp_graphs import w1efp_columns
+from jetgen.evaluation.efps import efps
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +136,8 @@ def test_fpd_and_kpd_equal_jetnet(inputs, recorded):
 
 
 def test_pipeline_functions_use_these_definitions(inputs, recorded):
-    """metrics.w1m / w1p are what ``jetgen eval`` calls: same numbers for the same seed."""
+    """metrics.estimate_w1m / estimate_w1p are what ``jetgen eval`` calls: same numbers for
+    the same seed."""
     from jetgen.jets import Jets
 
     gen, gen_mask, real, real_mask, *_ = inputs
@@ -143,12 +145,12 @@ def test_pipeline_functions_use_these_definitions(inputs, recorded):
     a = Jets(gen, gen_mask, np.zeros((n, 4), np.float32), np.zeros(n, np.int64))
     b = Jets(real, real_mask, np.zeros((n, 4), np.float32), np.zeros(n, np.int64))
     settings = m.Settings(W1[0], batches=W1[1])
-    np.testing.assert_allclose(m.w1m(a, b, settings, SEEDS["w1m"]),
+    np.testing.assert_allclose(m.estimate_w1m(a, b, settings, SEEDS["w1m"]),
                                w1.w1m(gen, real, samples=W1[0], batches=W1[1],
                                       rng=rng("w1m")), rtol=0, atol=0)
     # W1P reads the float32 inputs exactly and sorts/sums them in float64 in a fixed order:
     # no CPU-dependent step, so jetnet's numbers to float64 rounding of the final sums.
-    np.testing.assert_allclose(m.w1p(a, b, settings, SEEDS["w1p"]), recorded["w1p"],
+    np.testing.assert_allclose(m.estimate_w1p(a, b, settings, SEEDS["w1p"]), recorded["w1p"],
                                rtol=1e-12)
 
 

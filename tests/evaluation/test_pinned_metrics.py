@@ -21,7 +21,8 @@ from pinned import BOOTSTRAP, RECORDED, SEED, N, evaluate_inputs, inputs, number
 
 from jetgen.evaluation import metrics as m
 from jetgen.evaluation import physics_distances
-from jetgen.evaluation.efps import efps, w1efp_columns
+from jetgen.evaluation.efp_graphs import w1efp_columns
+from jetgen.evaluation.efps import efps
 from jetgen.evaluation.fpnd import fpnd_from_activations, frechet_distance
 
 
@@ -98,18 +99,18 @@ def test_tolerances_are_far_below_the_model_floor_gap(recorded, features):
 
 def test_fpd_and_kpd_normalise_by_the_real_sample(features):
     """jetnet's FPD/KPD divide both samples by the *real* sample's max |feature|: not
-    symmetric. The pipeline's ``metrics.fpd(gen, real)`` passes them in jetnet's order."""
+    symmetric. The pipeline's ``metrics.estimate_fpd(gen, real)`` passes them in jetnet's order."""
     *_, gen_efps, ref_efps = features
     real = ref_efps[:N]
     s = m.Settings(N, batches=BOOTSTRAP)
     lo, hi = s.fpd_samples
     direct = physics_distances.fpd(real, gen_efps, min_samples=lo, max_samples=hi, seed=SEED)
-    assert m.fpd(gen_efps, real, s, SEED) == direct
-    swapped = m.fpd(real, gen_efps, s, SEED)
+    assert m.estimate_fpd(gen_efps, real, s, SEED) == direct
+    swapped = m.estimate_fpd(real, gen_efps, s, SEED)
     assert abs(swapped[0] - direct[0]) > 0.01 * direct[0]
     kpd = physics_distances.kpd(real, gen_efps, batch_size=s.kpd_batch, seed=SEED)
-    assert m.kpd(gen_efps, real, s, SEED) == kpd
-    assert abs(m.kpd(real, gen_efps, s, SEED)[0] - kpd[0]) > 0.01 * abs(kpd[0])
+    assert m.estimate_kpd(gen_efps, real, s, SEED) == kpd
+    assert abs(m.estimate_kpd(real, gen_efps, s, SEED)[0] - kpd[0]) > 0.01 * abs(kpd[0])
     # By definition: rescaling the generated sample alone changes FPD; rescaling both by
     # the same factor (a unit change) does not.
     x, y = physics_distances.normalise(real, gen_efps)

@@ -9,9 +9,9 @@ from jetgen.errors import JetgenError
 from jetgen.io import read_jets
 from jetgen.jets import Jets
 from jetgen.models.checkpoint import load_model
-from jetgen.score.jets import preprocessing_log_jacobian, score_batch
+from jetgen.score.files import score_file
+from jetgen.score.likelihood import preprocessing_log_jacobian, score_batch
 from jetgen.score.ode import ode_log_likelihood
-from jetgen.score.run import score_file
 from jetgen.score.table import read_table
 
 COUNTS = (30, 17, 9, 30, 22, 5)

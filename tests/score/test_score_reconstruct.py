@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 
 from jetgen.errors import UsageError
+from jetgen.evaluation.jet_images import jet_images
 from jetgen.io import read_jets
 from jetgen.models.checkpoint import load_model
-from jetgen.score.images import image_l1, jet_images
+from jetgen.score.images import image_l1
 from jetgen.score.reconstruct import ode_samplers, reconstruct_batch
 
 

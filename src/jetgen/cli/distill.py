@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import signal
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import typer
@@ -74,88 +71,22 @@ def distill(
     jetgen distill --method adversarial --teacher pythia30-epic1 --data data/t30.h5
     --train-steps 2000 --lr 3e-5 --precision bf16 -o runs/adv
     """
-    from ..config import TrainConfig, load_run_config
+    from ..config import load_run_config
     from ..distill.adversarial import AdversarialSettings
-    from ..distill.run import distill as run_distill
-    from ..errors import UsageError
+    from ..distill.methods import distill as run_distill
+    from ..distill.methods import train_config
     from ..threads import using_threads
     from .progress import step_progress
 
-    if val_every is not None and val_every < 1:
-        raise UsageError(f"--val-every must be at least 1, got {val_every}")
-    cfg = TrainConfig(lr=lr, batch_size=batch_size, total_steps=train_steps,
-                      warmup_steps=min(100, train_steps // 10 + 1),
-                      checkpoint_every=max(1, min(200, train_steps)),
-                      val_every=val_every or max(1, min(200, train_steps)))
+    cfg = train_config(train_steps, lr=lr, batch_size=batch_size, val_every=val_every)
     settings = AdversarialSettings(adv_weight=adv_weight, anchor_weight=anchor_weight,
                                    disc_lr=disc_lr, val_jets=val_jets, patience=patience,
                                    disc_warmup=disc_warmup)
     student_net = load_run_config(student_config).model.net if student_config else None
-    with using_threads(threads), stop_at_next_step(output, cfg) as watch, \
-            step_progress(f"distilling ({method})", train_steps) as update:
+    with using_threads(threads), step_progress(f"distilling ({method})", train_steps) as update:
         path = run_distill(output, method=method, factor=factor, steps=steps, teacher=teacher,
                            data=data, train=cfg, student_net=student_net,
                            teacher_steps=teacher_steps, teacher_sampler=teacher_sampler,
-                           device=device, precision=precision, part=part,
-                           on_step=watch(update), adversarial=settings)
+                           device=device, precision=precision, part=part, on_step=update,
+                           adversarial=settings, stop_on_signal=True)
     typer.echo(f"student weights: {path} (sample with `jetgen sample --model {path}`)")
-
-
-class _StopRequested(Exception):
-    pass
-
-
-@contextlib.contextmanager
-def stop_at_next_step(output: Path, cfg) -> Iterator[Callable]:
-    """SIGINT/SIGTERM stop the run after the current optimiser step and end it with where
-    the last checkpoint is and how to continue (a second signal stops at once).
-
-    Yields ``watch(update)``: the on_step callback that also notices the request."""
-    from ..errors import JetgenError
-    from .signals import Interrupted
-
-    stop = {"signal": 0, "step": 0}
-
-    def request(signum, frame) -> None:
-        if stop["signal"]:
-            raise Interrupted(signum)
-        stop["signal"] = signum
-
-    def watch(update: Callable[[dict], None]) -> Callable[[dict], None]:
-        def on_step(record: dict) -> None:
-            update(record)
-            stop["step"] = record["step"]
-            if stop["signal"]:
-                raise _StopRequested
-
-        return on_step
-
-    previous = {s: signal.signal(s, request) for s in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        yield watch
-    except _StopRequested:
-        name = signal.Signals(stop["signal"]).name
-        where = _last_checkpoint(output)
-        error = JetgenError(
-            f"stopped by {name} at step {stop['step']} of {cfg.total_steps}; "
-            + (f"last checkpoint {where[0]} (step {where[1]}; one every "
-               f"{cfg.checkpoint_every} steps); run the same command again to continue "
-               "from it" if where else "no checkpoint yet; the same command starts over"))
-        error.exit_code = 128 + stop["signal"]  # a batch system must not count it as done
-        raise error from None
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-
-def _last_checkpoint(output: Path) -> tuple[Path, int] | None:
-    """The newest training state under ``output`` (progressive rounds have one each)."""
-    from safetensors import safe_open
-
-    from ..train import STATE_FILE
-
-    states = sorted(output.rglob(STATE_FILE), key=lambda p: p.stat().st_mtime)
-    if not states:
-        return None
-    with safe_open(str(states[-1]), "pt") as f:
-        return states[-1], int((f.metadata() or {}).get("step", 0))

@@ -53,10 +53,6 @@ WIDE_COLUMNS = 120
 CAPTION = ("fetch a model that is not here with `jetgen download NAME`; 'jetgen Pythia "
            "sample': trained on jetgen's own Pythia 8 jets (JetNet's recipe re-run), not the "
            "JetNet dataset: its numbers do not compare with published JetNet tables")
-#: (label, metric keys) of the quality summary: the worst class over these keys.
-QUALITY = (("W1M", ("w1m",)), ("substructure", ("w1_tau21", "w1_tau32", "w1_d2")),
-           ("FPND_ref", ("fpnd_ref",)))
-NAMES = {"w1_tau21": "τ21", "w1_tau32": "τ32", "w1_d2": "D2"}
 
 
 def _where(row: dict) -> str:
@@ -76,6 +72,8 @@ def _n_text(row: dict) -> str:
 def _blocks(rows: list[dict], console) -> None:
     """Three or four short lines per model: fits 80 columns."""
     import textwrap
+
+    from ..evaluation.quality import quality_summary
 
     width = max(40, console.width - 1)
     console.print("jetgen models (★ default)", style="bold")
@@ -98,6 +96,8 @@ def _table(rows: list[dict], console) -> None:
     from rich import box
     from rich.table import Table
 
+    from ..evaluation.quality import quality_summary
+
     table = Table(title="jetgen models (★ default; jets: classes × particles; quality: "
                   "worst class, model / truth floor)", title_justify="left",
                   box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0))
@@ -112,37 +112,6 @@ def _table(rows: list[dict], console) -> None:
                       _size(row.get("size")), quality_summary(row.get("metrics")),
                       str(row.get("licence", "?")), _where(row))
     console.print(table)
-
-
-def quality_summary(metrics: object) -> str:
-    """"W1M 1.92 (g); substructure 3.10 (t τ32); FPND_ref > 40 (w)": per group of
-    :data:`QUALITY` the largest model/floor ratio (or lower bound) over the classes of a
-    card's metrics (eval's JSON layout, whole or its "classes", or {class: {key: row}})."""
-    from ..evaluation.ratios import ratio_number, ratio_text
-
-    if isinstance(metrics, dict) and isinstance(metrics.get("classes"), dict):
-        metrics = metrics["classes"]
-    if not isinstance(metrics, dict):
-        return "–"
-    parts = []
-    for label, keys in QUALITY:
-        worst: tuple[float, str] | None = None
-        for cls, per_class in metrics.items():
-            if not isinstance(per_class, dict):
-                continue
-            for key in keys:
-                row = per_class.get("metrics", per_class).get(key)
-                if not isinstance(row, dict):
-                    continue
-                number = ratio_number(row)
-                if number is None:
-                    continue
-                where = cls if len(keys) == 1 else f"{cls} {NAMES.get(key, key)}"
-                if worst is None or number[0] > worst[0]:
-                    worst = (number[0], f"{label} {ratio_text(row)} ({where})")
-        if worst is not None:
-            parts.append(worst[1])
-    return "; ".join(parts) if parts else "–"
 
 
 def _size(size: object) -> str:

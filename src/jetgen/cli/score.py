@@ -53,8 +53,8 @@ def score(
     """
     from ..errors import UsageError
     from ..jets import parse_classes
-    from ..score.jets import DEFAULT_PROBES
-    from ..score.run import check_outputs, reconstruct_file, score_file, select_jets
+    from ..score.files import check_outputs, reconstruct_file, score_file, select_jets
+    from ..score.likelihood import DEFAULT_PROBES
     from ..threads import using_threads
     from .progress import jet_progress
     from .signals import terminate_as_interrupt

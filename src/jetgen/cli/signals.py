@@ -1,5 +1,6 @@
 """SIGTERM (batch schedulers, ``kill``) and Ctrl-C end a command with one line and a
-non-zero status, after the atomic writers have deleted their temporary files."""
+non-zero status, after the atomic writers have deleted their temporary files. (Training
+commands stop at the next step instead: jetgen.stopping.)"""
 
 from __future__ import annotations
 
@@ -8,19 +9,9 @@ import signal
 import threading
 from collections.abc import Iterator
 
-from ..errors import JetgenError
+from ..stopping import SIGNALS, Interrupted
 
-
-class Interrupted(JetgenError):
-    """Raised from the signal handler; unwinding runs every writer's clean-up.
-
-    Not a KeyboardInterrupt: typer turns those into a silent exit status the console
-    entry point does not pass on, and a batch system would count the job as done."""
-
-    def __init__(self, signum: int):
-        name = signal.Signals(signum).name
-        super().__init__(f"interrupted by {name}; no partial output was kept")
-        self.exit_code = 128 + signum
+__all__ = ["Interrupted", "terminate_as_interrupt"]
 
 
 def _interrupt(signum, frame) -> None:
@@ -34,7 +25,7 @@ def terminate_as_interrupt() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = {s: signal.signal(s, _interrupt) for s in (signal.SIGTERM, signal.SIGINT)}
+    previous = {s: signal.signal(s, _interrupt) for s in SIGNALS}
     try:
         yield
     finally:

@@ -35,7 +35,7 @@ from ..jets import CLASSES, Jets
 from ..models.checkpoint import save_model
 from ..models.jetmodel import N_JET, JetModel
 from ..train import Trainer
-from .common import masked_mse
+from .common import masked_mse, with_precision
 from .discriminator import Discriminator
 from .observables import observables
 
@@ -82,8 +82,8 @@ def to_physical(model: JetModel, x: torch.Tensor, mask: torch.Tensor) -> torch.T
     return torch.stack([y[..., 0], y[..., 1], pt], -1) * mask[..., None]
 
 
-def one_step(model: JetModel, noise: torch.Tensor, mask: torch.Tensor,
-             cond: torch.Tensor) -> torch.Tensor:
+def one_step_sample(model: JetModel, noise: torch.Tensor, mask: torch.Tensor,
+                    cond: torch.Tensor) -> torch.Tensor:
     """The student's one Euler step from σ_max to 0, which is its denoiser at σ_max."""
     sigma = torch.full((noise.shape[0],), model.config.sigma_max, device=noise.device)
     return model.particle(noise * model.config.sigma_max, sigma, mask, cond)
@@ -110,9 +110,9 @@ class AdversarialObjective:
     def __call__(self, student: JetModel, batch, gen: torch.Generator):
         x, mask, cond, _, _ = batch
         noise = torch.randn(x.shape, generator=gen).to(x.device) * mask[..., None]
-        fake = one_step(student, noise, mask, cond)
+        fake = one_step_sample(student, noise, mask, cond)
         with torch.no_grad():
-            anchor = one_step(self.anchor, noise, mask, cond)
+            anchor = one_step_sample(self.anchor, noise, mask, cond)
             real_obs = self.observables(student, x, mask)
         fake_obs = self.observables(student, fake, mask)
         # Discriminator step on this batch (the generator's graph is kept for below).
@@ -155,8 +155,6 @@ class AdversarialTrainer(Trainer):
     def __init__(self, model: JetModel, run: RunConfig, run_dir: Path, train: Jets, val: Jets,
                  device: torch.device, provenance: dict, *, settings: AdversarialSettings,
                  anchor: JetModel, precision: str = "fp32"):
-        from .run import with_precision
-
         super().__init__(model, run, run_dir, train, val, device, provenance,
                          loss_fn=_unset_loss)
         self.settings = settings

@@ -1,9 +1,11 @@
-"""What both distillation methods share: students start as copies of the teacher, learn
-only the particle model, and record their lineage."""
+"""What the distillation methods share: students start as copies of the teacher and learn
+one part of it; losses compare particles per jet, step the teacher's sampler, and run in
+the precision the student will sample in."""
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 
 import torch
 
@@ -42,7 +44,21 @@ def masked_mse(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> 
     return err / (mask.sum(1) * pred.shape[-1]).clamp_min(1)
 
 
-def one_step(sampler, denoiser, x, sigma_from: float, sigma_to: float, mask, cond):
-    """One deterministic step of a named sampler between two noise levels."""
+def sampler_step(sampler, denoiser, x, sigma_from: float, sigma_to: float, mask, cond):
+    """One deterministic step of a sampler (``diffusion.samplers``) between two noise
+    levels: the teacher's move in a distillation target."""
     sigmas = torch.tensor([sigma_from, sigma_to], dtype=x.dtype, device=x.device)
     return sampler(denoiser, x, sigmas, extra_args={"mask": mask, "cond": cond})
+
+
+def with_precision(loss_fn: Callable, device: torch.device, precision: str) -> Callable:
+    """``loss_fn`` with its forward passes autocast to bf16 (losses returned in fp32)."""
+    if precision == "fp32":
+        return loss_fn
+
+    def autocast_loss(student, batch, gen):
+        with torch.autocast(device.type, dtype=torch.bfloat16):
+            particle, jet = loss_fn(student, batch, gen)
+        return particle.float(), jet.float()
+
+    return autocast_loss

@@ -21,7 +21,7 @@ from ..diffusion.samplers import get_sampler
 from ..diffusion.schedules import get_sigmas
 from ..errors import UsageError
 from ..models.jetmodel import JetModel
-from .common import make_student, masked_mse, one_step
+from .common import make_student, masked_mse, sampler_step
 
 STUDENT_SCHEDULE = "karras_student"
 # Multistep solvers need the previous step's history; taken one step at a time they fall
@@ -120,7 +120,7 @@ def progressive_loss(teacher: JetModel, sampler: str | None = None, substeps: in
         with torch.no_grad():
             end = x
             for s_from, s_to in itertools.pairwise(levels):
-                end = one_step(teacher_sampler, teacher_net, end, s_from, s_to, mask, cond)
+                end = sampler_step(teacher_sampler, teacher_net, end, s_from, s_to, mask, cond)
             ratio = levels[-1] / s0
             target = (end - ratio * x) / (1 - ratio)
         sigma = x0.new_full((x0.shape[0],), s0)

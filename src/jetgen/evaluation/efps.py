@@ -9,7 +9,8 @@ Disconnected EFPs are products of connected ones, as energyflow computes them.
 energyflow itself is not needed at run time.
 
 The feature set is jetnet's FPD/KPD set, all 36 EFPs with d ≤ 4; jetnet's W1EFP set
-(n = 4, d = 4, prime: 5 EFPs) is a subset of it, so one computation serves all three.
+(n = 4, d = 4, prime: 5 EFPs) is a subset of it, so one computation serves all three
+(``efp_graphs.w1efp_columns`` names its columns).
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ import numpy as np
 import torch
 
 from .efp_graphs import DISCONNECTED, GRAPHS, N_EFPS
-from .efp_graphs import w1efp_columns as graph_w1efp_columns
 
 #: Jets per contraction batch at 30 particles ([B, 30, 30] float64 intermediates ≈ 7 MB);
 #: scaled by (30 / P)² for longer jets so memory stays flat.
@@ -38,7 +38,6 @@ class _Plan:
             steps = _pairwise_steps(graph.einstr, graph.path)
             self.programs.append((list(graph.weights), graph.n, steps))
         self.disc = [list(f) for f in DISCONNECTED]
-        self.w1efp_columns = graph_w1efp_columns()
 
 
 def _pairwise_steps(einstr: str, path: list[tuple[int, ...]]) -> list[tuple[str, tuple[int, ...]]]:
@@ -127,8 +126,3 @@ def efps(
 def batch_size(n_particles: int, base: int = BATCH) -> int:
     """Jets per batch for [B, P, P] work: ``base`` at P = 30, constant memory beyond."""
     return max(8, int(base * (30 / max(n_particles, 1)) ** 2))
-
-
-def w1efp_columns() -> np.ndarray:
-    """Columns of :func:`efps` that form jetnet's W1EFP set (n = 4, d = 4, prime)."""
-    return _plan().w1efp_columns

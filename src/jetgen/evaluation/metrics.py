@@ -8,6 +8,10 @@ EFPs come once per sample from :mod:`.efps` (jetnet recomputes them on every cal
 substructure W1s use the same bootstrap. jetnet draws from an unseeded module-level
 generator; here every metric gets its own ``default_rng(seed)``, which gives exactly
 jetnet's numbers when jetnet's generator is seeded the same.
+
+The functions here are named ``estimate_*``: they take feature samples, the sample sizes
+and a seed, and return (value, error); jetnet's ``w1m``/``fpd``/… (and this package's
+:mod:`.w1`/:mod:`.physics_distances`, which follow jetnet's signatures) take raw arrays.
 """
 
 from __future__ import annotations
@@ -62,13 +66,13 @@ class Settings:
                 "fpd_points": 10, "kpd_batch_size": self.kpd_batch, "kpd_batches": 10}
 
 
-def w1m(gen, real, settings: Settings, seed: int) -> tuple[float, float]:
+def estimate_w1m(gen, real, settings: Settings, seed: int) -> tuple[float, float]:
     """jetnet W1M: W1 of the relative jet mass computed from the constituents."""
     return w1.w1m(gen.particles, real.particles, samples=settings.w1_samples,
                   batches=settings.batches, rng=np.random.default_rng(seed))
 
 
-def w1p(gen, real, settings: Settings, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def estimate_w1p(gen, real, settings: Settings, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """jetnet W1P per feature (η_rel, φ_rel, pT_rel), masked particles excluded."""
     means, stds = w1.w1p(gen.particles, real.particles, gen.mask, real.mask,
                          samples=settings.w1_samples, batches=settings.batches,
@@ -76,7 +80,7 @@ def w1p(gen, real, settings: Settings, seed: int) -> tuple[np.ndarray, np.ndarra
     return np.asarray(means, float), np.asarray(stds, float)
 
 
-def w1_features(x1: np.ndarray, x2: np.ndarray, settings: Settings, seed: int
+def estimate_w1_features(x1: np.ndarray, x2: np.ndarray, settings: Settings, seed: int
                 ) -> tuple[np.ndarray, np.ndarray]:
     """jetnet's ``w1efp`` loop on given per-jet features: per-column mean and std of W1
     over ``batches`` resamples (with replacement) of ``w1_samples`` jets."""
@@ -84,14 +88,14 @@ def w1_features(x1: np.ndarray, x2: np.ndarray, settings: Settings, seed: int
                          rng=np.random.default_rng(seed))
 
 
-def fpd(gen_efps: np.ndarray, real_efps: np.ndarray, settings: Settings, seed: int
+def estimate_fpd(gen_efps: np.ndarray, real_efps: np.ndarray, settings: Settings, seed: int
         ) -> tuple[float, float]:
     """jetnet FPD on the 36 d ≤ 4 EFPs (normalised by the real sample's max-abs)."""
     lo, hi = settings.fpd_samples
     return distances.fpd(real_efps, gen_efps, min_samples=lo, max_samples=hi, seed=seed)
 
 
-def kpd(gen_efps: np.ndarray, real_efps: np.ndarray, settings: Settings, seed: int
+def estimate_kpd(gen_efps: np.ndarray, real_efps: np.ndarray, settings: Settings, seed: int
         ) -> tuple[float, float]:
     """jetnet KPD (median and half 16–84 % spread over 10 batches) on the same EFPs."""
     return distances.kpd(real_efps, gen_efps, batch_size=settings.kpd_batch, seed=seed)

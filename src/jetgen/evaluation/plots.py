@@ -13,10 +13,8 @@ import numpy as np
 
 from ..jets import CLASS_LONG
 from .adherence import constituent_kinematics
+from .jet_images import IMAGE_RANGE, mean_jet_image
 from .substructure import LABELS as SUB_LABELS
-
-IMAGE_BINS = 25
-IMAGE_RANGE = 0.8  # jet radius: images span ±R in η_rel and φ_rel
 
 
 def _quantities(sample) -> dict[str, tuple[np.ndarray, str]]:
@@ -72,20 +70,11 @@ def _histogram_figure(key, label, gen, ref, title):
     return fig
 
 
-def average_image(jets) -> np.ndarray:
-    """Mean over jets of the pT_rel-weighted η_rel–φ_rel image (IMAGE_BINS²)."""
-    edges = np.linspace(-IMAGE_RANGE, IMAGE_RANGE, IMAGE_BINS + 1)
-    m = jets.mask
-    img, _, _ = np.histogram2d(jets.particles[..., 0][m], jets.particles[..., 1][m],
-                               bins=(edges, edges), weights=jets.particles[..., 2][m])
-    return img / max(len(jets), 1)
-
-
 def _image_figure(gen, ref, title):
     from matplotlib.colors import LogNorm
     from matplotlib.figure import Figure
 
-    img_ref, img_gen = average_image(ref.jets), average_image(gen.jets)
+    img_ref, img_gen = (mean_jet_image(s.jets.particles, s.jets.mask) for s in (ref, gen))
     fig = Figure(figsize=(15, 4.6), layout="constrained")
     axes = fig.subplots(1, 3)
     ext = [-IMAGE_RANGE, IMAGE_RANGE, -IMAGE_RANGE, IMAGE_RANGE]

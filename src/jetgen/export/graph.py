@@ -1,6 +1,6 @@
 """The whole one-step sampling chain as one torch module, for tracing into ONNX.
 
-It repeats generate_jets.generate_batch for one-step samplers with the noise passed in
+It repeats sampling.batch.generate_batch for one-step samplers with the noise passed in
 (not hashed from seeds inside), so the exported graph needs no 64-bit integer hashing and a
 caller may use any source of standard normals. Every operation mirrors the torch path
 (same σ, same Euler arithmetic, same standardisation, masking and sorting) so the two agree
@@ -22,7 +22,7 @@ from ..models.jetmodel import JetModel
 ONE_STEP_SAMPLERS = ("euler", "consistency")
 
 
-def check_one_step(config: ModelConfig) -> None:
+def check_exportable(config: ModelConfig) -> None:
     """One line naming what is supported, for a model the graph cannot reproduce."""
     recipes = [("particle", config.sampler, config.steps),
                ("jet-level", config.jet_sampler, config.jet_steps)]
@@ -46,7 +46,7 @@ class OneStepGraph(nn.Module):
 
     def __init__(self, model: JetModel):
         super().__init__()
-        check_one_step(model.config)
+        check_exportable(model.config)
         self.model = model.float().eval()
         c = model.config
         self.jet_levels = one_step_levels(c, c.jet_schedule)

@@ -1,11 +1,12 @@
 """Jet images for reconstructions: the per-jet distance and the side-by-side plots.
 
 Distance: pixel-wise L1 between pT_rel-weighted jet images, Σ_pixels |I_orig − I_reco|,
-on the grid jetgen eval plots use (25 × 25 pixels over η_rel, φ_rel ∈ [−0.8, 0.8], the
-jet radius). Particles outside the grid count in the edge pixels, so no pT is dropped.
-It is 0 for identical jets and at most Σ pT_rel(orig) + Σ pT_rel(reco) ≈ 2 for jets with
-no pixel in common; unlike an EMD it ignores how far a particle moved once it left its
-pixel, but it is exact, cheap and needs no optimal-transport solver.
+on the grid and edge rule of :mod:`jetgen.evaluation.jet_images` (the eval plots' grid:
+25 × 25 pixels over η_rel, φ_rel ∈ [−0.8, 0.8]; particles outside count in the edge
+pixels, so no pT is dropped). It is 0 for identical jets and at most Σ pT_rel(orig) +
+Σ pT_rel(reco) ≈ 2 for jets with no pixel in common; unlike an EMD it ignores how far a
+particle moved once it left its pixel, but it is exact, cheap and needs no
+optimal-transport solver.
 """
 
 from __future__ import annotations
@@ -14,23 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-IMAGE_BINS = 25
-IMAGE_RANGE = 0.8
-
-
-def jet_images(particles: np.ndarray, mask: np.ndarray, bins: int = IMAGE_BINS,
-               extent: float = IMAGE_RANGE) -> np.ndarray:
-    """[N, bins, bins] images (η_rel rows, φ_rel columns) weighted by pT_rel."""
-    n = len(mask)
-    def pixel(v: np.ndarray) -> np.ndarray:
-        return np.clip(np.floor((v + extent) / (2 * extent) * bins), 0, bins - 1).astype(
-            np.int64)
-
-    jet = np.broadcast_to(np.arange(n)[:, None], mask.shape)
-    flat = (jet * bins + pixel(particles[..., 0])) * bins + pixel(particles[..., 1])
-    image = np.zeros(n * bins * bins, np.float64)
-    np.add.at(image, flat[mask], particles[..., 2][mask].astype(np.float64))
-    return image.reshape(n, bins, bins)
+from ..evaluation.jet_images import IMAGE_RANGE, jet_images
 
 
 def image_l1(original: tuple[np.ndarray, np.ndarray],

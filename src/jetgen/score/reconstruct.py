@@ -19,7 +19,7 @@ from ..errors import UsageError
 from ..jets import Jets
 from ..models.jetmodel import JetModel
 from .images import image_l1
-from .jets import canonical_order, check_jets, check_scorable, fit_slots
+from .likelihood import canonical_order, check_jets, check_scorable, fit_slots
 
 #: Registered samplers that are not deterministic ODE solvers, and why.
 NOT_ODE: dict[str, str] = {

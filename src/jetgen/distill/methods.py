@@ -3,6 +3,7 @@ consistency distillation, each a Trainer run with its own loss."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -11,15 +12,16 @@ import torch
 
 from ..config import NetConfig, RunConfig, TrainConfig
 from ..data.splits import load_splits
+from ..device import check_precision, resolve_device
+from ..diffusion.consistency import MULTISTEP_WITHDRAWN
 from ..diffusion.samplers import get_sampler
 from ..errors import JetgenError, UsageError, nearest
 from ..evaluation.validation import PhysicsValidation
 from ..jets import Jets
 from ..models.checkpoint import load_model, read_metadata
 from ..models.jetmodel import JetModel
-from ..precision import check_precision
 from ..registry import catalogue, resolve_model
-from ..sampling import resolve_device
+from ..stopping import stop_at_next_step
 from ..train import EMA_FILE, Trainer
 from .adversarial import (
     AdversarialSettings,
@@ -28,7 +30,8 @@ from .adversarial import (
     best_file,
     check_one_step,
 )
-from .consistency import MULTISTEP_WITHDRAWN, ConsistencyObjective, consistency_student
+from .common import with_precision
+from .consistency import ConsistencyObjective, consistency_student
 from .progressive import (
     PARTS,
     check_compress,
@@ -40,19 +43,6 @@ from .progressive import (
 )
 
 METHODS = ("progressive", "consistency", "compress", "adversarial")
-
-
-def with_precision(loss_fn: Callable, device: torch.device, precision: str) -> Callable:
-    """``loss_fn`` with its forward passes autocast to bf16 (losses returned in fp32)."""
-    if precision == "fp32":
-        return loss_fn
-
-    def autocast_loss(student, batch, gen):
-        with torch.autocast(device.type, dtype=torch.bfloat16):
-            particle, jet = loss_fn(student, batch, gen)
-        return particle.float(), jet.float()
-
-    return autocast_loss
 
 
 def default_teacher(runs_dir: Path = Path("runs")) -> Path:
@@ -105,7 +95,8 @@ def distill(output: Path, *, method: str = "progressive", factor: int = 2, steps
             device: str = "cpu", precision: str = "fp32", part: str = "particle",
             on_step: Callable[[dict], None] | None = None,
             on_round: Callable[[int, int], None] | None = None,
-            adversarial: AdversarialSettings | None = None) -> Path:
+            adversarial: AdversarialSettings | None = None,
+            stop_on_signal: bool = False) -> Path:
     """Distil ``teacher``; returns the final student's weights file (in ``output``).
 
     ``student_net``: a particle network for the (first) student other than the teacher's,
@@ -118,12 +109,45 @@ def distill(output: Path, *, method: str = "progressive", factor: int = 2, steps
     ``student_net`` (required) to reproduce each teacher step.
     ``part="jet"``: progressive rounds on the jet-level model of (pT, η, mass, n) instead,
     the particle model kept as is (``factor`` then divides the teacher's jet-level steps).
-    ``precision``: "bf16" autocasts teacher and student forward passes (jetgen.precision);
+    ``precision``: "bf16" autocasts teacher and student forward passes (jetgen.device);
     a student that will sample in bf16 then also trains the way it runs.
     ``method="adversarial"``: fine-tune the one-step ``teacher`` against real jets
     (adversarial.py, settings from ``adversarial``); returns the best-validated weights.
+    ``train``: how each round trains (default: :func:`train_config`'s, 2,000 steps).
+    ``stop_on_signal``: SIGTERM/SIGINT end the run after the current step with an error
+    naming the last checkpoint (stopping.stop_at_next_step), as ``jetgen distill`` does.
     """
     _check_choices(method, part, precision, steps, teacher_sampler)
+    train = train or train_config()
+    stop = (stop_at_next_step(Path(output), train.total_steps, train.checkpoint_every)
+            if stop_on_signal else contextlib.nullcontext(lambda on_step: on_step))
+    with stop as watch:
+        return _distill(Path(output), method=method, factor=factor, steps=steps,
+                        teacher=teacher, data=data, train=train, student_net=student_net,
+                        teacher_steps=teacher_steps, device=device, precision=precision,
+                        part=part, on_step=watch(on_step), teacher_sampler=teacher_sampler,
+                        on_round=on_round, adversarial=adversarial)
+
+
+def train_config(steps: int = 2000, lr: float = 1e-4, batch_size: int = 256,
+                 val_every: int | None = None) -> TrainConfig:
+    """How a distillation round trains (the library's and ``jetgen distill``'s default):
+    a warm-up of a tenth of the steps up to 100, and a checkpoint and a validation every
+    200 steps (or once at the end of a shorter run)."""
+    if val_every is not None and val_every < 1:
+        raise UsageError(f"--val-every must be at least 1, got {val_every}")
+    every = max(1, min(200, steps))
+    return TrainConfig(lr=lr, batch_size=batch_size, total_steps=steps,
+                       warmup_steps=min(100, steps // 10 + 1), checkpoint_every=every,
+                       val_every=val_every or every)
+
+
+def _distill(output: Path, *, method: str, factor: int, steps: int, teacher: str | None,
+             data: list[Path] | None, train: TrainConfig, student_net: NetConfig | None,
+             teacher_steps: int | None, device: str, precision: str, part: str,
+             on_step: Callable[[dict], None] | None, teacher_sampler: str | None,
+             on_round: Callable[[int, int], None] | None,
+             adversarial: AdversarialSettings | None) -> Path:
     teacher_path = resolve_model(teacher)[0] if teacher else default_teacher()
     dev = resolve_device(device)
     model, meta = load_model(teacher_path, dev)
@@ -148,10 +172,8 @@ def distill(output: Path, *, method: str = "progressive", factor: int = 2, steps
     train_jets, val_jets = load_splits(data, model.config.n_particles, model.config.classes)
     lineage = {"teacher": str(teacher_path), "training_data": [str(p) for p in data],
                "reference": meta.get("reference")}
-    job = Job(model.requires_grad_(False), lineage,
-              train or TrainConfig(lr=1e-4, warmup_steps=100, total_steps=2000),
-              train_jets, val_jets, dev, precision, on_step)
-    output = Path(output)
+    job = Job(model.requires_grad_(False), lineage, train, train_jets, val_jets, dev,
+              precision, on_step)
     if method == "compress":
         return _compress(job, output, student_net, teacher_sampler)
     if method == "progressive":

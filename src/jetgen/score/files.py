@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import JetgenError, UsageError, warn
+from ..evaluation.jet_images import IMAGE_BINS, IMAGE_RANGE
 from ..io import open_writer, read_jets
 from ..io.atomic import check_output
 from ..io.provenance import base_provenance
@@ -22,8 +23,8 @@ from ..jets import CLASSES, Jets
 from ..models.checkpoint import load_model
 from ..models.jetmodel import JetModel
 from ..registry import resolve_model, sha256_file
-from .images import IMAGE_BINS, IMAGE_RANGE, plot_reconstructions
-from .jets import (
+from .images import plot_reconstructions
+from .likelihood import (
     DEFAULT_PROBES,
     DEFAULT_STEPS,
     SPACE,
@@ -85,7 +86,7 @@ def check_outputs(output: str | Path, overwrite: bool, reconstruct: bool = False
 
 
 def _model(model: str | None, device: str) -> tuple[JetModel, dict, object]:
-    from ..sampling import resolve_device
+    from ..device import resolve_device
 
     dev = resolve_device(device)
     path, entry = resolve_model(model)
@@ -119,7 +120,7 @@ def score_file(source: Selection | str | Path, output: str | Path, *,
     ``jet_mass``, ``jet_nparticles`` (as recorded), ``n_particles`` (constituents scored),
     ``logp``, ``logp_per_particle`` and ``log_jacobian`` (nats; ``logp − log_jacobian`` is
     the density in the model's standardised coordinates). See
-    :mod:`jetgen.score.jets` for the space.
+    :mod:`jetgen.score.likelihood` for the space.
     """
     check_method(method)
     _check_batch(batch_size)
