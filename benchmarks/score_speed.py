@@ -23,7 +23,7 @@ from score_setup import load_setup
 
 from jetgen.jets import Jets
 from jetgen.models.jetmodel import JetModel
-from jetgen.score.jets import score_batch
+from jetgen.score import score_batch
 from jetgen.score.ode import FORWARDS_PER_STEP
 
 

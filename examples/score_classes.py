@@ -30,7 +30,7 @@ from jetgen.io import read_jets
 from jetgen.jets import CLASS_LONG, CLASSES, Jets
 from jetgen.models.checkpoint import load_model
 from jetgen.registry import resolve_model
-from jetgen.score.jets import score_batch
+from jetgen.score import score_batch
 from jetgen.score.table import write_table
 
 TOP, GLUON = CLASSES.index("t"), CLASSES.index("g")

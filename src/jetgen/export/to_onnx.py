@@ -80,7 +80,7 @@ def export_onnx(model: str | None, output: str | Path, *, overwrite: bool = Fals
     from ..io.atomic import check_output, commit, discard, temporary_sibling, write_failed
     from ..models.checkpoint import load_model
     from ..registry import resolve_model, sha256_file
-    from .graph import OneStepGraph, check_one_step
+    from .graph import OneStepGraph, check_exportable
     from .metadata import build_metadata
 
     onnx = _need_onnx()
@@ -88,7 +88,7 @@ def export_onnx(model: str | None, output: str | Path, *, overwrite: bool = Fals
     final = check_output(output, overwrite)
     path, entry = resolve_model(model)
     net, _ = load_model(path)
-    check_one_step(net.config)
+    check_exportable(net.config)
     proto = trace(OneStepGraph(net), opset)
     meta = build_metadata(net.config, model=entry.get("name", str(path)),
                           sha256=sha256_file(path), opset=opset, version=__version__)
