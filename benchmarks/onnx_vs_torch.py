@@ -33,10 +33,10 @@ def main() -> None:
 
     from jetgen.export.runtime import graph_feed
     from jetgen.export.to_onnx import export_onnx
-    from jetgen.generate_jets import generate_batch
     from jetgen.models.checkpoint import load_model
     from jetgen.registry import resolve_model
-    from jetgen.seeds import jet_seeds
+    from jetgen.sampling.batch import generate_batch
+    from jetgen.sampling.seeds import jet_seeds
 
     torch.set_num_threads(args.threads)
     path, entry = resolve_model(args.model)

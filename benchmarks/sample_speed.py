@@ -39,12 +39,12 @@ import torch
 from rich.console import Console
 from rich.table import Table
 
+from jetgen.device import resolve_device
 from jetgen.diffusion.samplers import SAMPLERS, nfe
-from jetgen.generate_jets import generate_batch
 from jetgen.models.checkpoint import load_model
-from jetgen.precision import SAMPLE_PRECISIONS, resolve_precision
 from jetgen.registry import resolve_model
-from jetgen.sampling import resolve_device
+from jetgen.sampling.batch import generate_batch
+from jetgen.sampling.precision import SAMPLE_PRECISIONS, resolve_precision
 
 
 def time_sampler(model, name: str, steps: int, n_jets: int, batch: int, device,
@@ -133,7 +133,7 @@ THREAD_CHILD = """
 import sys, time
 if sys.argv[2] == "torch-default":
     import torch  # loaded before jetgen: OpenMP keeps its own wait policy
-from jetgen.sampling import sample_jets
+from jetgen.sampling.run import sample_jets
 from jetgen.threads import using_threads
 model = None if sys.argv[3] == "-" else sys.argv[3]
 with using_threads(int(sys.argv[1])):

@@ -12,13 +12,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from jetgen.device import resolve_device
 from jetgen.errors import JetgenError
 from jetgen.io import read_jets
 from jetgen.jets import CLASSES, Jets
 from jetgen.models.checkpoint import load_model
 from jetgen.models.jetmodel import JetModel
 from jetgen.registry import resolve_model
-from jetgen.sampling import resolve_device
 
 
 def benchmark_jets(model: JetModel, data: str | None, n: int, device) -> Jets:
@@ -27,7 +27,7 @@ def benchmark_jets(model: JetModel, data: str | None, n: int, device) -> Jets:
         jets = read_jets(data)
         known = np.isin(jets.jet_type, [CLASSES.index(c) for c in model.config.classes])
         return jets[known][:n]
-    from jetgen.generate_jets import generate_batch
+    from jetgen.sampling.batch import generate_batch
 
     jet_type = np.array([CLASSES.index(model.config.classes[i % len(model.config.classes)])
                          for i in range(n)])

@@ -29,11 +29,11 @@ from rich.console import Console
 from rich.table import Table
 
 from jetgen.evaluation import evaluate
-from jetgen.generate_jets import generate_batch
 from jetgen.jets import CLASSES, Jets, parse_classes
 from jetgen.models.checkpoint import load_model
-from jetgen.precision import SAMPLE_PRECISIONS, resolve_precision
 from jetgen.registry import resolve_model
+from jetgen.sampling.batch import generate_batch
+from jetgen.sampling.precision import SAMPLE_PRECISIONS, resolve_precision
 
 METRICS = ("w1m", "w1p", "w1efp", "fpd", "kpd", "fpnd_ref")
 

@@ -26,8 +26,8 @@ from rich.table import Table
 
 from jetgen.jets import CLASSES, parse_classes
 from jetgen.models.checkpoint import read_metadata
-from jetgen.precision import SAMPLE_PRECISIONS
 from jetgen.registry import default_model_name, resolve_model
+from jetgen.sampling.precision import SAMPLE_PRECISIONS
 
 
 def jetgen_command() -> list[str]:

@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     from jetgen.io import read_jets
-    from jetgen.sampling import sample_to_file
+    from jetgen.sampling.run import sample_to_file
 
     args.workdir.mkdir(parents=True, exist_ok=True)
     real = real_jets(args.real, args.n, args.seed + 1)

@@ -20,7 +20,7 @@ import numpy as np
 import onnxruntime as ort
 
 CLASSES = ("g", "q", "t", "w", "z")
-JET_LEVEL_DRAW_OFFSET = 1 << 20  # jetgen.generate_jets: the jet-level model's noise stream
+JET_LEVEL_DRAW_OFFSET = 1 << 20  # jetgen.sampling.batch: the jet-level model's noise stream
 
 # splitmix64 (Steele, Lea & Flood 2014); uint64 arithmetic wraps modulo 2^64 as it should.
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -37,7 +37,7 @@ def _splitmix(x: np.ndarray) -> np.ndarray:
 
 
 def jet_seeds(seed: int, index: np.ndarray) -> np.ndarray:
-    """jetgen.seeds.jet_seeds: the uint64 key of jet ``index`` of run ``seed``."""
+    """jetgen.sampling.seeds.jet_seeds: the uint64 key of jet ``index`` of run ``seed``."""
     key = np.full(1, int(seed) & ((1 << 64) - 1), dtype=np.uint64)
     return _splitmix(_splitmix(key) ^ _splitmix(index.astype(np.uint64) * _INDEX_SALT))
 

@@ -23,7 +23,7 @@ import numpy as np
 
 def sample_input(workdir: Path, model: str | None, jet: str, n: int, seed: int) -> Path:
     from jetgen.jets import parse_classes
-    from jetgen.sampling import sample_to_file
+    from jetgen.sampling.run import sample_to_file
 
     workdir.mkdir(parents=True, exist_ok=True)
     path = workdir / "jets.h5"

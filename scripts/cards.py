@@ -29,7 +29,7 @@ from jetgen.evaluation import evaluate
 from jetgen.evaluation.report import write_json
 from jetgen.modelcard import metrics_table
 from jetgen.registry import REGISTRY_FILE, catalogue, sha256_file, weights_dir
-from jetgen.sampling import sample_to_file
+from jetgen.sampling.run import sample_to_file
 
 #: The protocol every card states (and the slow test in tests/test_cards.py re-runs).
 PROTOCOL = {"n": 10_000, "seed": 2026, "bootstrap": 5, "metric_seed": 0, "split": "test"}

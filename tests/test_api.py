@@ -9,7 +9,7 @@ import pytest
 import jetgen
 from jetgen.errors import JetgenError, UsageError
 from jetgen.io import read_jets
-from jetgen.sampling import sample_to_file
+from jetgen.sampling.run import sample_to_file
 
 
 def test_import_does_not_load_torch():

@@ -3,9 +3,11 @@
 import pytest
 import torch
 
-import jetgen.precision as precision_module
+import jetgen.device as device_module
+import jetgen.sampling.precision as precision_module
+from jetgen.device import check_precision, native_bf16
 from jetgen.errors import UsageError
-from jetgen.precision import check_precision, native_bf16, resolve_precision
+from jetgen.sampling.precision import resolve_precision
 
 CPU = torch.device("cpu")
 
@@ -24,9 +26,9 @@ def test_auto_precision_follows_the_model_where_bf16_is_native(monkeypatch, requ
 
 
 def test_native_bf16_reads_the_cpu_flags(monkeypatch):
-    monkeypatch.setattr(precision_module, "_cpu_flags", lambda: frozenset({"avx512f"}))
+    monkeypatch.setattr(device_module, "_cpu_flags", lambda: frozenset({"avx512f"}))
     assert not native_bf16(CPU)
-    monkeypatch.setattr(precision_module, "_cpu_flags", lambda: frozenset({"amx_bf16"}))
+    monkeypatch.setattr(device_module, "_cpu_flags", lambda: frozenset({"amx_bf16"}))
     assert native_bf16(CPU)
     assert not native_bf16(torch.device("meta"))
 

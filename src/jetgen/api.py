@@ -66,7 +66,7 @@ def sample(jet: str | list[str] = "all", n: int = 10_000, model: str | None = No
 
     Example: ``jetgen.sample(jet="W", n=5000, seed=1).jet[:, 2]`` (W-jet masses in GeV).
     """
-    from .sampling import sample_jets
+    from .sampling.run import sample_jets
     from .threads import using_threads
 
     with using_threads(threads):

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 import torch
 import torch.distributed as dist
 
+from .device import check_precision
 from .errors import JetgenError, UsageError
-from .precision import check_precision
 
 
 @dataclass
@@ -107,7 +107,7 @@ def wrap_objective(objective: torch.nn.Module, ctx: DistContext,
 @contextlib.contextmanager
 def session(device: str) -> Iterator[DistContext]:
     """The process group torchrun's environment describes (none when WORLD_SIZE ≤ 1)."""
-    from .sampling import resolve_device
+    from .device import resolve_device
 
     world = int(os.environ.get("WORLD_SIZE", "1"))
     dev = resolve_device(device)

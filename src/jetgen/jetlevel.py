@@ -70,9 +70,9 @@ def train_jet_level(data: list[Path], run_dir: Path, run: RunConfig, *, init_fro
     """Train a new jet-level model (``run.model.jet_net``, ``run.train``) for the particle
     model of ``init_from``; returns the last log record. Weights land in
     ``run_dir/ema.safetensors`` with the particle model unchanged."""
+    from .device import resolve_device
     from .models.checkpoint import read_metadata
     from .models.preprocessing import Standardiser
-    from .sampling import resolve_device
 
     run_dir = Path(run_dir)
     state_exists = (run_dir / STATE_FILE).exists()

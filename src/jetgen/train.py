@@ -368,10 +368,10 @@ def train_from_files(data: list[Path], run_dir: Path, run: RunConfig, *, resume:
     Under torchrun (WORLD_SIZE > 1 in the environment) every process calls this and they
     train one model data-parallel (distributed.py)."""
     from .config import ModelConfig, from_dict
+    from .device import check_precision
     from .distributed import session
     from .models.checkpoint import read_metadata
     from .models.preprocessing import Standardiser
-    from .precision import check_precision
 
     check_precision(precision)
     run_dir = Path(run_dir)

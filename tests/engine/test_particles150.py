@@ -250,8 +250,8 @@ def test_progressive_then_adversarial_at_150(one_step150, data150, tmp_path):
 def test_export_at_150_runs_in_onnxruntime_as_in_torch(one_step150, tmp_path, capsys):
     ort = pytest.importorskip("onnxruntime")
     from jetgen.export.runtime import graph_feed
-    from jetgen.generate_jets import generate_batch
-    from jetgen.seeds import jet_seeds
+    from jetgen.sampling.batch import generate_batch
+    from jetgen.sampling.seeds import jet_seeds
 
     onnx = tmp_path / "m.onnx"
     assert main(["export", str(one_step150), "-o", str(onnx)]) == 0

@@ -5,8 +5,8 @@ import pytest
 
 from jetgen.cli.main import main
 from jetgen.io import read_jets, read_provenance
-from jetgen.sampling import sample_to_file
-from jetgen.seeds import jet_seeds
+from jetgen.sampling.run import sample_to_file
+from jetgen.sampling.seeds import jet_seeds
 
 
 def test_same_seed_same_jets_whatever_the_batch_size(tiny_model, tmp_path):
@@ -115,7 +115,7 @@ def test_auto_precision_follows_a_bf16_student_and_is_recorded(tiny_model, tmp_p
     import torch
 
     from jetgen.models.checkpoint import load_model, save_model
-    from jetgen.precision import resolve_precision
+    from jetgen.sampling.precision import resolve_precision
 
     model, meta = load_model(tiny_model)
     model.config.precision = "bf16"

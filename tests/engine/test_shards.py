@@ -15,9 +15,10 @@ from jetgen.cli.main import main
 from jetgen.io import count_jets, open_writer, read_jets, read_provenance
 from jetgen.io.root import part_files
 from jetgen.jets import Jets
-from jetgen.merge import merge_shards
-from jetgen.sampling import COMPUTE_BLOCK, sample_to_file
-from jetgen.shards import Shard, shard_range
+from jetgen.sampling.merge import merge_shards
+from jetgen.sampling.plan import COMPUTE_BLOCK
+from jetgen.sampling.run import sample_to_file
+from jetgen.sampling.shards import Shard, shard_range
 
 
 def assert_same_jets(a, b):

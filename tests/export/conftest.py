@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from onnx_helpers import one_step_config, write_model
 
-from jetgen.seeds import jet_seeds
+from jetgen.sampling.seeds import jet_seeds
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ from onnx_helpers import one_step_config, write_model
 
 from jetgen.cli.main import main
 from jetgen.io import read_jets, read_provenance
-from jetgen.sampling import ONNX_BLOCK
+from jetgen.sampling.plan import ONNX_BLOCK
 
 pytest.importorskip("onnxruntime")
 pytest.importorskip("onnxscript")

@@ -9,8 +9,8 @@ import pytest
 from onnx_helpers import assert_same_jets, feed, one_step_config, write_model
 
 from jetgen.cli.main import main
-from jetgen.generate_jets import generate_batch
 from jetgen.models.checkpoint import load_model
+from jetgen.sampling.batch import generate_batch
 
 ort = pytest.importorskip("onnxruntime")
 pytest.importorskip("onnx")

@@ -15,13 +15,13 @@ from hypothesis.extra.numpy import arrays
 from jetgen.config import ModelConfig
 from jetgen.io import open_writer, read_jets
 from jetgen.jets import CLASSES, Jets
-from jetgen.merge import merge_shards
 from jetgen.models.checkpoint import save_model
 from jetgen.models.jetmodel import JetModel
 from jetgen.models.preprocessing import Standardiser
-from jetgen.sampling import sample_to_file
-from jetgen.seeds import jet_seeds
-from jetgen.shards import Shard
+from jetgen.sampling.merge import merge_shards
+from jetgen.sampling.run import sample_to_file
+from jetgen.sampling.seeds import jet_seeds
+from jetgen.sampling.shards import Shard
 
 FLOATS = st.floats(-1e6, 1e6, width=32, allow_nan=False, allow_infinity=False)
 

@@ -22,7 +22,7 @@ def merge(
 
     Example: jetgen merge top_0.root top_1.root -o top_merged.root
     """
-    from ..merge import check_shards, merge_shards
+    from ..sampling.merge import check_shards, merge_shards
     from .progress import jet_progress
     from .signals import terminate_as_interrupt
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from ..errors import JetgenError, UsageError
+from ..errors import UsageError
 from .options import threads_option
+
+if TYPE_CHECKING:  # the plan's module loads torch; --help must not
+    from ..sampling.plan import SamplePlan
 
 
 def sample(
@@ -53,89 +57,38 @@ def sample(
     Example: jetgen sample --jet top --n 10000 --seed 1 -o top10k.root
     (ONNX Runtime: jetgen sample --jet top --n 10000 --backend onnxruntime -o top_onnx.root)
     """
-    from ..sampling import compute_block, resolve_device, sample_to_file
-    from ..shards import shard_range
+    from ..sampling.plan import plan_sample
+    from ..sampling.run import run_to_file
     from ..threads import using_threads
     from .progress import jet_progress
     from .signals import terminate_as_interrupt
 
-    classes, piece, plan = _check_arguments(
-        output=output, jet=jet, n=n, conditions=conditions, conditions_tree=conditions_tree,
-        shard=shard, seed=seed, batch_size=batch_size, precision=precision,
-        backend=backend, overwrite=overwrite)
-    block = compute_block(resolve_device(device), backend)
-    start, stop = shard_range(plan.total, piece, block)
-    if piece is not None and stop == start:
-        raise UsageError(_too_few_for_shards(plan.total, piece, block, classes, n))
+    # One plan: every argument checked (all problems in one line), --conditions read once.
+    plan = plan_sample(
+        output=output, overwrite=overwrite, model=model, classes=jet or None, n=n,
+        conditions=conditions, conditions_tree=conditions_tree, shard=shard, seed=seed,
+        sampler=sampler, steps=steps, schedule=None, batch_size=batch_size, device=device,
+        precision=precision, backend=backend)
+    if plan.shard is not None and plan.jets == 0:
+        raise UsageError(_too_few_for_shards(plan))
     with terminate_as_interrupt(), using_threads(threads), \
-            jet_progress("sampling", stop - start) as advance:
-        summary = sample_to_file(
-            output, model=model, classes=classes, n=n, conditions=conditions, seed=seed,
-            sampler=sampler, steps=steps, batch_size=batch_size, device=device,
-            overwrite=overwrite, tree=tree, shard=piece, precision=precision,
-            conditions_tree=conditions_tree, backend=backend,
-            on_progress=advance,
-        )
-    where = f" (shard {piece}: jets {start}–{stop - 1} of {summary['total_jets']})" if (
-        piece and stop > start) else ""
+            jet_progress("sampling", plan.jets) as advance:
+        summary = run_to_file(plan, tree=tree, on_progress=advance)
+    where = (f" (shard {plan.shard}: jets {plan.start}–{plan.stop - 1} of "
+             f"{summary['total_jets']})") if plan.shard else ""
     typer.echo(f"wrote {summary['jets']} jets to {output}{where} ({summary['sampler']}, "
                f"{summary['steps']} steps, {summary['precision']}"
                f"{', onnxruntime' if summary['backend'] == 'onnxruntime' else ''})")
 
 
-def _check_arguments(*, output, jet, n, conditions, conditions_tree, shard, seed, batch_size,
-                     precision, backend, overwrite):
-    """Every argument checked before any work, and every problem reported (in one line),
-    not only the first. Returns (classes, shard, plan)."""
-    from ..export.runtime import check_backend
-    from ..io import file_format
-    from ..io.atomic import check_output
-    from ..jets import parse_classes
-    from ..precision import SAMPLE_PRECISIONS, check_precision
-    from ..sampling import plan_jobs
-    from ..seeds import check_seed
-    from ..shards import parse_shard
-
-    problems: list[JetgenError] = []
-    found: dict = {"classes": None, "piece": None, "plan": None}
-
-    def check(key, fn, *args):
-        try:
-            value = fn(*args)
-        except JetgenError as err:
-            problems.append(err)
-        else:
-            if key:
-                found[key] = value
-
-    if jet:
-        check("classes", parse_classes, jet)
-    if not problems:  # a plan for unknown classes would repeat the class error
-        check("plan", plan_jobs, found["classes"], n, conditions, conditions_tree)
-    check(None, check_output, output, overwrite)
-    check(None, file_format, output)
-    if shard is not None:
-        check("piece", parse_shard, shard)
-    check(None, check_seed, seed)
-    if batch_size <= 0:
-        problems.append(UsageError(f"--batch-size must be positive, got {batch_size}"))
-    check(None, check_precision, precision, SAMPLE_PRECISIONS)
-    check(None, check_backend, backend)
-    if len(problems) == 1:
-        raise problems[0]
-    if problems:
-        error = UsageError("; ".join(str(p) for p in problems))
-        error.exit_code = max(p.exit_code for p in problems)
-        raise error
-    return found["classes"], found["piece"], found["plan"]
-
-
-def _too_few_for_shards(total: int, piece, block: int, classes, n) -> str:
+def _too_few_for_shards(plan: SamplePlan) -> str:
     """Shards are whole blocks of jets (the jets must not depend on the sharding), so N
     shards need more than N - 1 blocks."""
+    piece, block, classes, n = plan.shard, plan.block, plan.classes, plan.jobs.n
+    assert piece is not None
     need = (piece.count - 1) * block + 1
     per_class = f" (--n {-(-need // len(classes))} or more for {len(classes)} class(es))" if (
         classes and n is not None) else ""
     return (f"--shard {piece}: would hold no jets: shards are whole blocks of {block} jets "
-            f"and the run has {total}; {piece.count} shards need at least {need} "
+            f"and the run has {plan.total}; {piece.count} shards need at least {need} "
             f"jets{per_class}, or use fewer shards")

@@ -7,6 +7,13 @@ import torch
 
 from .denoiser import EDMDenoiser
 
+#: Multistep sampling of jetgen's consistency students was measured worse than one step
+#: (W1M 35x vs 5.9x the floor) and is withdrawn until a K-step student is shown no worse;
+#: sampling and distillation both refuse it with this line.
+MULTISTEP_WITHDRAWN = ("multistep sampling of consistency students is withdrawn (measured "
+                       "worse than one step: W1M 35x vs 5.9x the truth floor); use 1 step, "
+                       "or progressive distillation for a few-step student")
+
 
 class ConsistencyDenoiser(EDMDenoiser):
     """f(x, σ) = c_skip(σ) x + c_out(σ) F(c_in x, c_noise) with c_skip(σ_min) = 1 and

@@ -14,11 +14,6 @@ from .common import make_student, masked_mse
 
 GRID_STEPS = 40
 TARGET_DECAY = 0.95
-#: Multistep sampling of our consistency students was measured worse than one step
-#: (W1M 35x vs 5.9x the floor) and is withdrawn until a K-step student is shown no worse.
-MULTISTEP_WITHDRAWN = ("multistep sampling of consistency students is withdrawn (measured "
-                       "worse than one step: W1M 35x vs 5.9x the truth floor); use 1 step, "
-                       "or progressive distillation for a few-step student")
 
 
 def heun_step(denoiser, x: torch.Tensor, t_hi: torch.Tensor, t_lo: torch.Tensor, mask,

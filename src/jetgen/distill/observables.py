@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import torch
 
-from ..evaluation.substructure import _exclusive_axes
+from ..evaluation.substructure import exclusive_axes
 
 NAMES = ("log_e2_b1", "log_e2_b2", "log_e3_b1", "log_e3_b2", "log_d2", "log_tau1",
          "log_tau2", "log_tau3", "tau21", "tau32", "log_mass_rel", "pt_sum")
@@ -51,7 +51,7 @@ def _taus(pt: torch.Tensor, eta: torch.Tensor, phi: torch.Tensor, mask: torch.Te
     """[τ1, τ2, τ3], each [B]: Σ_i pT_i ΔR(i, axis of i) over pT-weighted axis centres."""
     with torch.no_grad():
         m = mask.bool()
-        axes = _exclusive_axes(pt.detach().double(), eta.detach().double(),
+        axes = exclusive_axes(pt.detach().double(), eta.detach().double(),
                                phi.detach().double(), m.clone())
     out = [(pt * ((eta - _centre(pt, eta, None)).square()
                   + (phi - _centre(pt, phi, None)).square() + _EPS).sqrt()).sum(1)]

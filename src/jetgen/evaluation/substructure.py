@@ -57,8 +57,20 @@ def _tau(pt, eta, phi, mask, axes_y, axes_phi, axes_on) -> torch.Tensor:
     return (pt * dmin * mask).sum(1)
 
 
-def _exclusive_axes(pt, eta, phi, mask, targets=(3, 2)):
-    """Axes (y, φ, live-mask) after exclusive-kT clustering down to each N in ``targets``."""
+def exclusive_axes(pt: torch.Tensor, eta: torch.Tensor, phi: torch.Tensor, mask: torch.Tensor,
+                   targets: tuple[int, ...] = (3, 2)
+                   ) -> dict[int, tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
+    """The N-subjettiness axes of each jet: exclusive-kT clustering (E-scheme recombination)
+    of its constituents down to N pseudojets, for each N in ``targets``.
+
+    ``pt``, ``eta``, ``phi``: [B, P] float tensors of the constituents (float64 for
+    reference values); ``mask``: [B, P] bool, False for padding. Returns ``{N: (y, φ,
+    live)}``, each [B, P]: pseudojet i sits in the slot of the constituent it was merged
+    into, and ``live`` marks the slots that hold one of the (at most N) axes (a jet with N
+    or fewer constituents keeps them all). The inputs are not modified. Used by the
+    evaluation's τ_N and by distillation's differentiable observables, so both measure
+    against the same axes.
+    """
     p = pt.shape[1]
     px, py = pt * torch.cos(phi), pt * torch.sin(phi)
     pz, e = pt * torch.sinh(eta), pt * torch.cosh(eta)
@@ -111,7 +123,7 @@ def substructure(particles: np.ndarray, mask: np.ndarray) -> dict[str, np.ndarra
             _, jy, jphi = _kinematics(px, py, pz, e)
             on = torch.ones(len(p), 1, dtype=torch.bool)
             tau1 = _tau(pt, eta, phi, mf, jy[:, None], jphi[:, None], on)
-            axes = _exclusive_axes(pt, eta, phi, m)
+            axes = exclusive_axes(pt, eta, phi, m)
             tau3 = _tau(pt, eta, phi, mf, *axes[3])
             tau2 = _tau(pt, eta, phi, mf, *axes[2])
             result["tau21"][lo : lo + len(p)] = _ratio(tau2, tau1)

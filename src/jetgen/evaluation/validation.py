@@ -24,10 +24,10 @@ import numpy as np
 from scipy.stats import wasserstein_distance
 
 from ..errors import JetgenError
-from ..generate_jets import generate_batch
 from ..jets import CLASSES, Jets
 from ..models.jetmodel import JetModel
-from ..seeds import jet_seeds
+from ..sampling.batch import generate_batch
+from ..sampling.seeds import jet_seeds
 from .adherence import constituent_kinematics
 from .fpnd import activations, frechet_distance
 from .substructure import substructure

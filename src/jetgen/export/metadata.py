@@ -51,10 +51,10 @@ def tensor_docs(config: ModelConfig) -> dict[str, str]:
 def noise_doc() -> str:
     return (
         "inputs are i.i.d. standard normals (any generator). jetgen's own jets: jet j of "
-        "`jetgen sample --seed S` has seed s = jetgen.seeds.jet_seeds(S, j) (uint64, taken "
-        "as int64); particle_noise = jetgen.diffusion.noise.jet_noise(s, (n_particles, 3), "
+        "`jetgen sample --seed S` has seed s = jetgen.sampling.seeds.jet_seeds(S, j) (uint64, "
+        "taken as int64); particle_noise = jetgen.diffusion.noise.jet_noise(s, (n_particles, 3), "
         "draw=0); jet_noise = jet_noise(s, (1, 4), draw=JET_LEVEL_DRAW_OFFSET = 2^20) "
-        "reshaped to [4] (jetgen.generate_jets); jet_noise is splitmix64 counters + "
+        "reshaped to [4] (jetgen.sampling.batch); jet_noise is splitmix64 counters + "
         "Box-Muller in float64, rounded to float32 (README: ONNX export)"
     )
 

@@ -1,7 +1,8 @@
-"""The numerical precisions networks run in, for training and for sampling alike.
+"""Where a network runs and in which number format, for training and sampling alike.
 
 bf16 runs matrix products in bfloat16 (AMX/AVX512-BF16 on recent CPUs, tensor cores on
-GPUs) with fp32 accumulation; everything else stays fp32.
+GPUs) with fp32 accumulation; everything else stays fp32. Sampling's ``auto`` precision,
+which follows the model, is sampling's own (jetgen.sampling.precision).
 """
 
 from __future__ import annotations
@@ -15,8 +16,15 @@ import torch
 from .errors import UsageError, nearest
 
 PRECISIONS = ("fp32", "bf16")
-#: Sampling also takes "auto": the model's own precision where the hardware runs it natively.
-SAMPLE_PRECISIONS = ("auto", *PRECISIONS)
+
+
+def resolve_device(device: str) -> torch.device:
+    """``auto`` → cuda where available, else cpu; a CUDA request without CUDA is one line."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise UsageError("--device cuda requested but no CUDA device is available")
+    return torch.device(device)
 
 
 def check_precision(precision: str, choices: tuple[str, ...] = PRECISIONS) -> str:
@@ -49,15 +57,6 @@ def native_bf16(device: torch.device) -> bool:
     if device.type == "cpu":
         return bool(_cpu_flags() & {"amx_bf16", "avx512_bf16"})
     return False
-
-
-def resolve_precision(requested: str, model_precision: str, device: torch.device) -> str:
-    """The precision a sampling run uses: ``requested`` unless it is "auto", which means the
-    model's own (students distilled in bf16 say bf16) where ``device`` runs it natively."""
-    check_precision(requested, SAMPLE_PRECISIONS)
-    if requested != "auto":
-        return requested
-    return "bf16" if model_precision == "bf16" and native_bf16(device) else "fp32"
 
 
 #: CPU instruction sets whose kernels round differently, most capable first.

@@ -2,7 +2,7 @@
 
 Jet j of a run always gets the key jet_seeds(seed, j) (seeds.py) and always shares its
 network call with the same
-``COMPUTE_BLOCK``-aligned neighbours (see sampling.py), so cutting the run on block
+``COMPUTE_BLOCK``-aligned neighbours (see plan.py), so cutting the run on block
 boundaries makes every shard a slice of the one-run output: shard files concatenated in
 shard order (``jetgen merge``) are bit-identical to ``jetgen sample`` without ``--shard``.
 Shards are numbered from 0, as in ``sbatch --array=0-{N-1}``.
@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .errors import UsageError
+from ..errors import UsageError
 
 _SPEC = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 

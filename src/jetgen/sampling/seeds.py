@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import UsageError
+from ..errors import UsageError
 
 _MASK64 = (1 << 64) - 1
 #: Run seeds accepted: any integer that fits 64 bits, signed or not (taken modulo 2⁶⁴).

@@ -16,9 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import JetgenError, UsageError
-from .io import count_jets, file_format, open_writer, read_jets, read_provenance
-from .io.atomic import check_output
+from ..errors import JetgenError, UsageError
+from ..io import count_jets, file_format, open_writer, read_jets, read_provenance
+from ..io.atomic import check_output
 
 #: Provenance fields on which all shards of one run agree: what picks the jets, and what
 #: changes their bits (precision used, device kind, compute block, seed rule).
@@ -81,7 +81,7 @@ def _tree_of(path: Path) -> str:
     """The merged file keeps the shards' TTree name (HDF5 shards: jetgen's "tree")."""
     if file_format(path) != "root":
         return "tree"
-    from .io.root import tree_name
+    from ..io.root import tree_name
 
     return tree_name(path)
 

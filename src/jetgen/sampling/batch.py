@@ -10,11 +10,11 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from .diffusion.noise import JetNoise
-from .diffusion.samplers import get_sampler
-from .diffusion.schedules import get_sigmas
-from .jets import Jets
-from .models.jetmodel import JetModel
+from ..diffusion.noise import JetNoise
+from ..diffusion.samplers import get_sampler
+from ..diffusion.schedules import get_sigmas
+from ..jets import Jets
+from ..models.jetmodel import JetModel
 
 #: The jet-level model draws its noise from a separate stream of each jet's generator,
 #: so giving kinematics via --conditions leaves the particle noise of a jet unchanged.
@@ -49,7 +49,7 @@ def sample_particles(model: JetModel, jet_type: torch.Tensor, jet: torch.Tensor,
                      precision: str = "fp32") -> tuple[torch.Tensor, torch.Tensor]:
     """Constituents given the jets: ([B, P, 3] JetNet features, [B, P] mask).
 
-    ``precision`` (jetgen.precision) applies to the particle network only: noise and solver
+    ``precision`` (jetgen.device) applies to the particle network only: noise and solver
     state stay fp32, and the jet-level model always runs in fp32 (it is cheap, and the jet
     mass and pT it sets are what analyses cut on)."""
     device = jet.device
