@@ -19,7 +19,7 @@ from pathlib import Path
 from jetgen.evaluation.inputs import SHIPPED_PREFIX
 from jetgen.modelcard import build_card
 from jetgen.models.checkpoint import load_model, read_metadata, save_model
-from jetgen.registry import ship_model
+from ship_model import ship_model  # scripts/ship_model.py, beside this script
 
 REFERENCE = "pythia30-reference.h5"
 

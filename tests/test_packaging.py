@@ -12,9 +12,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from test_models_cli import tiny_model
-
-from jetgen.registry import ship_model
+from test_models_cli import ship_model, tiny_model
 
 REPO = Path(__file__).resolve().parents[1]
 

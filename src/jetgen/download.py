@@ -11,7 +11,6 @@ file (an atomic rename, so only one can) and resumes it with a Range request.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import http.client
 import os
 import secrets
@@ -23,26 +22,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .errors import JetgenError
+from .io.atomic import commit, discard
+from .io.cache import cache_root as default_cache_dir
+from .io.digest import file_digest
+
+__all__ = ["default_cache_dir", "download", "file_digest"]
 
 CHUNK = 1 << 16
-
-
-def default_cache_dir() -> Path:
-    """``$JETGEN_CACHE_DIR``, else the platform's user cache dir for jetgen."""
-    env = os.environ.get("JETGEN_CACHE_DIR")
-    if env:
-        return Path(env)
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("jetgen"))
-
-
-def file_digest(path: Path, algorithm: str = "sha256") -> str:
-    digest = hashlib.new(algorithm)
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 class _Permanent(Exception):
@@ -104,11 +90,11 @@ def download(url: str, dest: Path, checksum: tuple[str, str] | None = None, *,
         if checksum is not None:
             actual = file_digest(part, checksum[0])
             if actual != checksum[1]:
-                part.unlink()
+                discard(part)
                 raise JetgenError(f"download of {url} is corrupted: {checksum[0]} {actual} != "
                                   f"expected {checksum[1]}; the partial file was removed, "
                                   "try again")
-        os.replace(part, dest)
+        commit(part, dest)
         finished = True
     finally:
         if not finished:
@@ -137,7 +123,7 @@ def _release_part(own: Path, dest: Path) -> None:
         if own.stat().st_size:
             os.replace(own, dest.with_name(dest.name + ".part"))
         else:
-            own.unlink()
+            discard(own)
 
 
 def _fetch(url: str, part: Path, timeout: float, retries: int, backoff: float,

@@ -11,7 +11,6 @@ in the user cache (``jetgen download``); either way the sha256 is checked before
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -19,7 +18,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import JetgenError, UsageError, nearest
+from .errors import JetgenError, nearest
+from .io.cache import cache_dir as _cache_dir
+from .io.digest import sha256_file
+
+__all__ = ["REGISTRY_ENV", "REGISTRY_FILE", "Catalogue", "cached_path", "catalogue",
+           "default_model_name", "download_model", "list_models", "local_copy",
+           "models_cache_dir", "registry", "registry_files", "resolve_model", "sha256_file",
+           "shipped_path", "weights_dir"]
 
 REGISTRY_FILE = "models.json"
 REGISTRY_ENV = "JETGEN_REGISTRY"
@@ -37,9 +43,7 @@ def weights_dir() -> Path:
 def models_cache_dir(cache_dir: Path | None = None) -> Path:
     """``models`` under ``cache_dir`` or jetgen's cache root (``$JETGEN_CACHE_DIR``, else
     the platform's user cache dir), beside ``jetnet`` and ``eval``."""
-    from .download import default_cache_dir
-
-    return Path(cache_dir or default_cache_dir()) / "models"
+    return _cache_dir("models", cache_dir)
 
 
 @dataclass
@@ -112,14 +116,6 @@ def registry() -> dict[str, dict]:
 
 def default_model_name() -> str | None:
     return catalogue().default
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def shipped_path(name: str, cat: Catalogue | None = None) -> Path:
@@ -248,81 +244,3 @@ def list_models(cache_dir: Path | None = None) -> list[dict]:
                      "where": found[1] if found else None,
                      "path": str(found[0]) if found else None})
     return rows
-
-
-#: Card keys recorded in the registry entry itself (the rest go in the .md card only).
-CARD_KEYS = ("training_data", "train_steps", "metrics", "role", "description")
-
-
-def ship_model(source: Path, name: str, card: dict, make_default: bool = False, *,
-               url: str | None = None, licence: str = "MIT",
-               registry_dir: Path | None = None, card_text: str | None = None) -> Path:
-    """List trained EMA weights in ``weights/models.json`` (or ``registry_dir``'s, for a
-    registry of one's own named in $JETGEN_REGISTRY) with a model card.
-
-    Without ``url`` the weights are copied into ``weights/`` and ship in the wheel (the
-    returned path). With ``url`` they do not: upload ``source`` (returned) there, and
-    users fetch it with ``jetgen download NAME``. Sampler, steps, classes and particle
-    count come from the model's own config; ``card`` holds what a user needs to trust it:
-    ``training_data`` (the recipe), ``metrics`` (against the truth floor), ``train_steps``,
-    ``role`` (teacher/student), ``description``. The markdown card ``NAME.md`` beside the
-    registry is ``card_text`` (e.g. from :func:`jetgen.modelcard.build_card`) or, without
-    it, the entry and ``card`` as a list.
-    """
-    import shutil
-
-    from .models.checkpoint import read_metadata
-
-    source = Path(source)
-    folder = Path(registry_dir) if registry_dir is not None else weights_dir()
-    meta = read_metadata(source)
-    config = meta["config"]
-    if url is None:
-        target = folder / f"{name}.safetensors"
-        if source.resolve() != target.resolve():
-            shutil.copyfile(source, target)
-    else:
-        if make_default:
-            raise UsageError("the default model must be shipped (it has to work offline); "
-                             "drop url= or make_default=")
-        target = source
-        stale = folder / f"{name}.safetensors"
-        if stale.exists() and stale.resolve() != source.resolve():
-            stale.unlink()  # else it would shadow the download (and fail its hash)
-    entry = {
-        "name": name,
-        "file": f"{name}.safetensors",
-        "sha256": sha256_file(target),
-        "size": target.stat().st_size,
-        "sampler": config["sampler"],
-        "steps": config["steps"],
-        "classes": config["classes"],
-        "particles": config["n_particles"],
-        "licence": licence,
-        "training_data": meta.get("training_data"),
-        "train_steps": meta.get("train_step"),
-        "role": "student" if meta.get("distillation") else "teacher",
-        **{k: v for k, v in card.items() if k in CARD_KEYS},
-    }
-    entry["card"] = f"{name}.md"
-    if url is not None:
-        entry["url"] = url
-    path = folder / REGISTRY_FILE
-    data = json.loads(path.read_text()) if path.exists() else {"models": []}
-    data["models"] = [m for m in data["models"] if m["name"] != name] + [entry]
-    if make_default or ("default" not in data and url is None):
-        data["default"] = name
-    _write_text(path, json.dumps(data, indent=2) + "\n")
-    if card_text is None:
-        lines = [f"# {name}", ""]
-        for key, value in {**entry, **card}.items():
-            lines.append(f"- **{key}**: {value}")
-        card_text = "\n".join(lines) + "\n"
-    _write_text(folder / entry["card"], card_text)
-    return target
-
-
-def _write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)

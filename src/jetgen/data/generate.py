@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 
 from ..errors import UsageError
-from ..io.hdf5 import HDF5Writer
+from ..io import open_writer
 from ..io.provenance import base_provenance
 from ..jets import CLASSES, Jets
 from .pythia import generate_block, pythia_seed, recipe_description
@@ -81,7 +81,7 @@ def generate(
     )
     totals = {"events": 0, "failed": 0, "rejected": 0}
     start = time.perf_counter()
-    with HDF5Writer(output, n_particles, provenance, overwrite=overwrite) as writer:
+    with open_writer(output, n_particles, provenance, overwrite=overwrite) as writer:
         for jets, stats in _run_blocks(blocks, n_particles, workers, on_progress):
             writer.write(jets)
             for k in totals:

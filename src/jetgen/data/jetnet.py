@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
 
-from ..download import default_cache_dir, download, file_digest
+from ..download import download
 from ..errors import JetgenError, UsageError
+from ..io.atomic import atomic_write
+from ..io.cache import cache_dir as _cache_dir
+from ..io.digest import file_digest
 
 ZENODO = "https://zenodo.org"
 RECORDS = {30: 6975118, 150: 6975117}
@@ -51,7 +53,7 @@ def fetch(jet_class: str, particles: int = 30, cache_dir: Path | None = None,
         raise UsageError(f"--particles must be 30 or 150 (JetNet), got {particles}")
     base_url = (base_url or os.environ.get("JETGEN_JETNET_URL") or ZENODO).rstrip("/")
     name = file_name(jet_class, particles)
-    dest = (cache_dir or default_cache_dir()) / "jetnet" / str(particles) / name
+    dest = _cache_dir("jetnet", cache_dir) / str(particles) / name
     if _cached(dest):
         return dest  # verified against the checksum recorded at download: no network
     files = _record_files(base_url, RECORDS[particles], timeout)
@@ -86,7 +88,4 @@ def _cached(dest: Path) -> bool:
 
 def _record_checksum(dest: Path, checksum: tuple[str, str]) -> None:
     record = {"algorithm": checksum[0], "digest": checksum[1], "size": dest.stat().st_size}
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".checksum")
-    with os.fdopen(fd, "w") as f:
-        json.dump(record, f)
-    os.replace(tmp, _sidecar(dest))
+    atomic_write(_sidecar(dest), json.dumps(record))

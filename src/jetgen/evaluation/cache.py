@@ -14,16 +14,18 @@ from __future__ import annotations
 import hashlib
 import importlib
 import json
-import os
-import tempfile
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
+from ..io.atomic import atomic_open
+from ..io.cache import CACHE_ENV
+from ..io.cache import cache_dir as _cache_dir
+from ..io.digest import sha256_file_memo as sha256_file
+
 #: Bump when any cached feature's definition changes.
 FEATURE_VERSION = "1"
-ENV = "JETGEN_CACHE_DIR"
+ENV = CACHE_ENV
 
 #: jetgen's modules (and resources) whose code decides a metric's value: a cached truth
 #: floor is keyed by their content, so an edited metric can never return a stale floor.
@@ -39,30 +41,7 @@ METRIC_LIBRARIES = ("numpy", "scipy", "torch")
 
 def cache_dir() -> Path:
     """Where evaluation caches live (created on first write)."""
-    if os.environ.get(ENV):
-        return Path(os.environ[ENV]) / "eval"
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("jetgen")) / "eval"
-
-
-def sha256_file(path: str | Path) -> str:
-    return _sha256_file(str(Path(path).resolve()), *_stat(path))
-
-
-def _stat(path) -> tuple[int, int]:
-    st = Path(path).stat()
-    return st.st_size, st.st_mtime_ns
-
-
-@lru_cache(maxsize=32)
-def _sha256_file(path: str, size: int, mtime_ns: int) -> str:
-    # size/mtime are part of the lru key only: a rewritten file is hashed again.
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 22), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return _cache_dir("eval")
 
 
 def sha256_arrays(*arrays: np.ndarray) -> str:
@@ -143,15 +122,10 @@ class FeatureCache:
         self._atomic(f"{key}.json", lambda f: f.write(json.dumps(record).encode()))
 
     def _atomic(self, name: str, write) -> None:
+        assert self.root is not None
         try:
             self.root.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-", suffix=name[-5:])
-        except OSError:
-            return  # an unwritable cache only costs speed, never the evaluation
-        try:
-            with os.fdopen(fd, "wb") as f:
+            with atomic_open(self.root / name, "wb") as f:
                 write(f)
-            os.replace(tmp, self.root / name)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        except OSError:
+            return  # an unwritable (or full) cache only costs speed, never the evaluation

@@ -1,6 +1,13 @@
 """Jet files: ROOT TTrees and JetNet-layout HDF5, chosen by extension.
 
-``read_jets`` / ``open_writer`` are the only entry points other modules use.
+The functions here are the entry points other modules use: ``read_jets`` /
+``open_writer`` (jets), ``read_provenance``, ``count_jets``, ``particles_in``,
+``read_conditions``, ``tree_name`` (a ROOT file's TTree), ``write_table`` / ``read_table``
+(flat per-jet tables). Beside them: :mod:`.atomic` (the one write-then-rename),
+:mod:`.digest` (the one file checksum), :mod:`.cache` (the one per-user cache dir).
+Errors are :mod:`jetgen.errors`' types: ``JetgenFileError`` (an ``OSError``) for a file
+that is missing or unreadable, ``KeyInFileError`` (a ``KeyError``) for a dataset, tree
+or branch it lacks.
 """
 
 from __future__ import annotations
@@ -65,6 +72,39 @@ def open_writer(path, n_particles: int, provenance: dict, overwrite: bool = Fals
     from .hdf5 import HDF5Writer
 
     return HDF5Writer(path, n_particles, provenance, overwrite=overwrite)
+
+
+def tree_name(path, tree: str | None = None) -> str | None:
+    """The TTree a read of a ROOT file uses (``tree`` if it has it, else its only one);
+    None for HDF5, which has no trees."""
+    if file_format(path) != "root":
+        return None
+    from .root import tree_name as root_tree_name
+
+    return root_tree_name(path, tree)
+
+
+def rollover_path(path, k: int) -> Path:
+    """File ``k`` of a ROOT output that rolled over (``out.root``, ``out_1.root`` …)."""
+    from .root import part_path
+
+    return part_path(Path(path), k)
+
+
+def write_table(path, columns: dict, provenance: dict, *, tree: str,
+                overwrite: bool = False) -> Path:
+    """Equal-length 1-D ``columns`` as a flat TTree ``tree`` (.root) or datasets (.h5),
+    written atomically with ``provenance``."""
+    from .table import write_table as write
+
+    return write(path, columns, provenance, tree=tree, overwrite=overwrite)
+
+
+def read_table(path, *, tree: str, what: str = "table") -> tuple[dict, dict]:
+    """(columns, provenance) of a file written by :func:`write_table`."""
+    from .table import read_table as read
+
+    return read(path, tree=tree, what=what)
 
 
 def count_jets(path, tree: str | None = None) -> int:

@@ -7,33 +7,35 @@ jets stream through.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 from pathlib import Path
 
 import numpy as np
 
-from ..errors import JetgenError, nearest
+from ..errors import FileMissingError, JetgenError, JetgenFileError, KeyInFileError, nearest
 from ..jets import JET_FEATURES, JETNET_PARTICLE_FEATURES, Jets
-from .atomic import check_output, commit, discard, temporary_sibling, write_failed
+from .atomic import discard, write_failed
 from .provenance import dumps
+from .writer import AtomicWriter
 
 REQUIRED = ("particle_features", "jet_features")
 _CHUNK_JETS = 4096
 
 
-class HDF5Writer:
+class HDF5Writer(AtomicWriter):
     """Streaming writer; use as a context manager. Renamed into place on clean exit."""
 
     def __init__(self, path, n_particles: int, provenance: dict, overwrite: bool = False):
         import h5py
 
-        self.path = check_output(path, overwrite)
-        self.tmp = temporary_sibling(self.path)
-        self.n_particles = n_particles
+        super().__init__(path, n_particles, overwrite)
+        self.tmp = self._temporary(self.path)
         self.n = 0
         try:
             self.sink = _FailSafeFile(self.tmp)
         except OSError as err:
+            discard(self.tmp)
             raise write_failed(self.path, err) from None
         try:
             self.file = h5py.File(self.sink, "w")
@@ -60,18 +62,9 @@ class HDF5Writer:
         self.extra: dict = {}
         self.kw = kw
         self.chunk = chunk
-        for key, value in provenance.items():
-            if isinstance(value, (str, int, float)):
-                self.file.attrs[key] = value
-        # Attributes are capped at 64 kB: the full record goes in a string dataset.
-        self.file.create_dataset("provenance", data=dumps(provenance))
+        write_attrs(self.file, provenance)
 
-    def write(self, jets: Jets) -> None:
-        if jets.n_particles != self.n_particles:
-            raise JetgenError(
-                f"{self.path}: got jets with {jets.n_particles} particles, file holds "
-                f"{self.n_particles}"
-            )
+    def _append(self, jets: Jets) -> None:
         try:
             self._write(jets)
         except (OSError, RuntimeError) as err:
@@ -99,7 +92,7 @@ class HDF5Writer:
             self.extra[key][n0:n1] = value
         self.n = n1
 
-    def close(self) -> None:
+    def _finish(self) -> None:
         try:
             self.file.close()
         except (OSError, RuntimeError) as err:
@@ -108,27 +101,21 @@ class HDF5Writer:
             self.sink.close()
         if self.sink.error is not None:
             raise write_failed(self.path, self.sink.error)
-        commit(self.tmp, self.path)
 
-    def abort(self) -> None:
+    def _close_quietly(self) -> None:
         # Already failing (a full disk fails the close too); the temp file goes anyway.
         with contextlib.suppress(Exception):
             self.file.close()
         self.sink.close()
-        discard(self.tmp)
 
-    def __enter__(self) -> HDF5Writer:
-        return self
 
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
-            try:
-                self.close()
-            except BaseException:
-                self.abort()
-                raise
-        else:
-            self.abort()
+def write_attrs(file, provenance: dict) -> None:
+    """Provenance as jetgen's HDF5 files carry it: scalar fields as attributes (for
+    h5dump), the full record as a JSON string dataset (attributes are capped at 64 kB)."""
+    for key, value in provenance.items():
+        if isinstance(value, (str, int, float)):
+            file.attrs[key] = value
+    file.create_dataset("provenance", data=dumps(provenance))
 
 
 class _FailSafeFile:
@@ -182,16 +169,19 @@ def _open(path: Path):
     import h5py
 
     if not path.exists():
-        raise JetgenError(f"{path}: no such file")
+        raise FileMissingError(f"{path}: no such file", path=path)
     if path.is_dir():
-        raise JetgenError(f"{path}: is a directory, expected an HDF5 file")
+        raise JetgenFileError(f"{path}: is a directory, expected an HDF5 file", path=path,
+                              errno=errno.EISDIR)
     try:
         return h5py.File(path, "r")
-    except PermissionError:
-        raise JetgenError(f"{path}: permission denied") from None
+    except PermissionError as err:
+        raise JetgenFileError(f"{path}: permission denied", path=path,
+                              errno=err.errno) from None
     except OSError as err:
         reason = "truncated" if "truncated" in str(err) else "not HDF5, or corrupted"
-        raise JetgenError(f"{path}: not a readable HDF5 file ({reason})") from None
+        raise JetgenFileError(f"{path}: not a readable HDF5 file ({reason})",
+                              path=path) from None
 
 
 def read_provenance_hdf5(path) -> dict:
@@ -209,9 +199,7 @@ def read_hdf5(path, start: int = 0, stop: int | None = None) -> Jets:
     with _open(path) as f:
         for name in REQUIRED:
             if name not in f:
-                raise JetgenError(
-                    f"{path}: missing dataset {name!r}{nearest(name, list(f.keys()))}"
-                )
+                raise _missing(path, f, name)
         pf, jf = f["particle_features"], f["jet_features"]
         if pf.ndim != 3 or pf.shape[2] != 4 or jf.ndim != 2 or jf.shape[1] != 4:
             raise JetgenError(
@@ -234,7 +222,8 @@ def read_hdf5(path, start: int = 0, stop: int | None = None) -> Jets:
                 and f[k].ndim == 1 and f[k].shape[0] == pf.shape[0]
             }
         except OSError as err:
-            raise JetgenError(f"{path}: truncated or corrupted HDF5 ({err})") from None
+            raise JetgenFileError(f"{path}: truncated or corrupted HDF5 ({err})",
+                                  path=path) from None
     return Jets.from_jetnet_array(particles, jet, jet_type, extra)
 
 
@@ -243,9 +232,8 @@ def read_hdf5_conditions(path) -> tuple[np.ndarray, np.ndarray]:
     path = Path(path)
     with _open(path) as f:
         if "jet_features" not in f:
-            raise JetgenError(f"{path}: missing dataset 'jet_features'"
-                              f"{nearest('jet_features', list(f.keys()))}; --conditions needs "
-                              "jet_features [N, 4] (pT, eta, mass, n) and jet_type")
+            raise _missing(path, f, "jet_features", "; --conditions needs jet_features [N, 4] "
+                           "(pT, eta, mass, n) and jet_type")
         jet = np.asarray(f["jet_features"][()], np.float32)
         if jet.ndim != 2 or jet.shape[1] != 4:
             raise JetgenError(f"{path}: expected jet_features [N, 4], got {jet.shape}")
@@ -259,16 +247,28 @@ def count_hdf5(path) -> int:
     path = Path(path)
     with _open(path) as f:
         if "particle_features" not in f:
-            raise JetgenError(f"{path}: missing dataset 'particle_features'")
+            raise KeyInFileError("particle_features", path=path, keys=list(f.keys()),
+                                 message=f"{path}: missing dataset 'particle_features'")
         return int(f["particle_features"].shape[0])
 
 
 def particles_hdf5(path) -> int:
     path = Path(path)
     with _open(path) as f:
-        if "particle_features" not in f or f["particle_features"].ndim != 3:
+        if "particle_features" not in f:
+            raise KeyInFileError("particle_features", path=path, keys=list(f.keys()),
+                                 message=f"{path}: missing dataset 'particle_features' "
+                                 "[N, P, 3 or 4]")
+        if f["particle_features"].ndim != 3:
             raise JetgenError(f"{path}: missing dataset 'particle_features' [N, P, 3 or 4]")
         return int(f["particle_features"].shape[1])
+
+
+def _missing(path: Path, file, name: str, hint: str = "") -> KeyInFileError:
+    """The error for a dataset ``file`` lacks, naming the nearest it has."""
+    keys = list(file.keys())
+    return KeyInFileError(name, path=path, keys=keys,
+                          message=f"{path}: missing dataset {name!r}{nearest(name, keys)}{hint}")
 
 
 def _class_from_name(path: Path) -> int:

@@ -16,6 +16,7 @@ than the first reads on its own.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import sys
 from dataclasses import dataclass
@@ -23,10 +24,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import JetgenError, nearest
+from ..errors import FileMissingError, JetgenError, JetgenFileError, KeyInFileError, nearest
 from ..jets import PARTICLE_FEATURES, Jets
-from .atomic import check_output, commit, discard, temporary_sibling, write_failed
+from .atomic import discard, write_failed
 from .provenance import dumps
+from .writer import AtomicWriter
 
 METADATA_KEY = "jetgen_metadata"
 JET_BRANCHES = ("jet_pt", "jet_eta", "jet_mass", "jet_nparticles", "jet_type")
@@ -60,7 +62,7 @@ class _Part:
         return self.tmp.stat().st_size
 
 
-class RootWriter:
+class RootWriter(AtomicWriter):
     """Streaming TTree writer with the same interface as HDF5Writer.
 
     ``max_bytes`` overrides :data:`MAX_FILE_BYTES` (tests use a tiny limit).
@@ -68,13 +70,13 @@ class RootWriter:
 
     def __init__(self, path, n_particles: int, provenance: dict, overwrite: bool = False,
                  tree: str = "tree", max_bytes: int | None = None):
-        self.path = check_output(path, overwrite)
-        self.overwrite = overwrite
-        self.n_particles = n_particles
+        super().__init__(path, n_particles, overwrite)
         self.tree_name = tree
         self.provenance = provenance
         self.max_bytes = max_bytes or MAX_FILE_BYTES
         self.parts: list[_Part] = []
+        #: Rollover parts of an overwritten, longer set: removed once the new set is in.
+        self._stale: list[Path] = []
         self.buffer: list[Jets] = []
         self.buffered = 0
         self.flush_jets = min(FLUSH_JETS, max(1, FLUSH_PARTICLES // max(1, n_particles)))
@@ -92,19 +94,17 @@ class RootWriter:
             print(f"jetgen: {self.parts[-1].final.name} reached the {_human(self.max_bytes)} "
                   f"file limit; continuing in {final.name} (read the set via "
                   f"{self.path.name})", file=sys.stderr)
-        tmp = temporary_sibling(final)
+        tmp = self._temporary(final)
         try:
             self.parts.append(_Part(final, tmp, uproot.recreate(tmp)))
         except BaseException as err:  # a signal too: the caller's `with` may not have begun
+            self._pending.pop()
             discard(tmp)
             if isinstance(err, OSError):
                 raise write_failed(final, err) from None
             raise
 
-    def write(self, jets: Jets) -> None:
-        if jets.n_particles != self.n_particles:
-            raise JetgenError(f"{self.path}: got jets with {jets.n_particles} particles, file "
-                              f"holds {self.n_particles}")
+    def _append(self, jets: Jets) -> None:
         self.buffer.append(jets)
         self.buffered += len(jets)
         if self.buffered >= self.flush_jets:
@@ -157,13 +157,18 @@ class RootWriter:
         part.entries += len(jets)
 
     def close(self) -> None:
+        super().close()
+        for path in self._stale:
+            discard(path)
+
+    def _finish(self) -> None:
         if self.parts[-1].tree is None and not self.buffer:
             self.buffer.append(Jets(np.zeros((0, self.n_particles, 3)),
                                     np.zeros((0, self.n_particles), bool), np.zeros((0, 4)),
                                     np.zeros(0, np.int32)))
         self._flush()
         names = [p.final.name for p in self.parts]
-        stale = _stale_parts(self.path, names) if self.overwrite else []
+        self._stale = _stale_parts(self.path, names) if self.overwrite else []
         try:
             for k, part in enumerate(self.parts):
                 # The padded width is not in the tree (jagged branches): record it, or jets
@@ -176,32 +181,14 @@ class RootWriter:
                 part.file.close()
         except OSError as err:
             raise write_failed(self.path, err) from None
-        # The first file goes in last: whoever opens out.root sees the old set or the whole
-        # new one.
-        for part in reversed(self.parts):
-            commit(part.tmp, part.final)
-        for path in stale:
-            discard(path)
+        # The base commits the parts last to first: whoever opens out.root sees the old
+        # set or the whole new one.
 
-    def abort(self) -> None:
+    def _close_quietly(self) -> None:
         for part in self.parts:
             # Already failing (a full disk fails the close too); the temp file goes anyway.
             with contextlib.suppress(Exception):
                 part.file.close()
-            discard(part.tmp)
-
-    def __enter__(self) -> RootWriter:
-        return self
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
-            try:
-                self.close()
-            except BaseException:
-                self.abort()
-                raise
-        else:
-            self.abort()
 
 
 def _human(n_bytes: int) -> str:
@@ -232,15 +219,18 @@ def _open(path: Path):
     import uproot
 
     if not path.exists():
-        raise JetgenError(f"{path}: no such file")
+        raise FileMissingError(f"{path}: no such file", path=path)
     if path.is_dir():
-        raise JetgenError(f"{path}: is a directory, expected a ROOT file")
+        raise JetgenFileError(f"{path}: is a directory, expected a ROOT file", path=path,
+                              errno=errno.EISDIR)
     try:
         return uproot.open(path)
-    except PermissionError:
-        raise JetgenError(f"{path}: permission denied") from None
+    except PermissionError as err:
+        raise JetgenFileError(f"{path}: permission denied", path=path,
+                              errno=err.errno) from None
     except Exception as err:  # uproot raises many types for non-ROOT or cut files
-        raise JetgenError(f"{path}: not a readable ROOT file ({err.__class__.__name__})") from None
+        raise JetgenFileError(f"{path}: not a readable ROOT file ({err.__class__.__name__})",
+                              path=path) from None
 
 
 #: Classes uproot reads as a TTree (TNtuple and TNtupleD are TTrees too).
@@ -271,9 +261,10 @@ def _resolve(file, path: Path, tree: str | None) -> str:
             raise JetgenError(f"{path} has {len(names)} TTrees ({', '.join(names)}); pick "
                               "one with --tree")
         held = ", ".join(f"{k.rsplit(';', 1)[0]} ({c})" for k, c in file.classnames().items())
-        raise JetgenError(f"{path}: holds no TTree (it holds: {held or 'nothing'})")
+        raise JetgenFileError(f"{path}: holds no TTree (it holds: {held or 'nothing'})",
+                              path=path)
     if tree not in names:
-        raise JetgenError(f"{path}: no TTree {tree!r}{nearest(tree, names)}")
+        raise KeyInFileError(tree, path=path, keys=names, what="TTree")
     return tree
 
 
@@ -298,8 +289,8 @@ def read_provenance_root(path) -> dict:
         try:
             return json.loads(str(f[METADATA_KEY]))
         except Exception as err:  # a cut file can fail inside uproot's object reader
-            raise JetgenError(f"{path}: truncated or corrupted ROOT file (metadata "
-                              f"unreadable: {err.__class__.__name__})") from None
+            raise JetgenFileError(f"{path}: truncated or corrupted ROOT file (metadata "
+                                  f"unreadable: {err.__class__.__name__})", path=path) from None
 
 
 def part_files(path) -> list[Path]:
@@ -312,8 +303,8 @@ def part_files(path) -> list[Path]:
     files = [path.with_name(name) for name in roll["files"]]
     for part in files[1:]:
         if not part.exists():
-            raise JetgenError(f"{path}: first file of a rolled-over set of {len(files)}, but "
-                              f"{part.name} is missing")
+            raise FileMissingError(f"{path}: first file of a rolled-over set of {len(files)}, "
+                                   f"but {part.name} is missing", path=part)
     return files
 
 
@@ -359,15 +350,16 @@ def _read_one(path: Path, start: int, stop: int | None, tree: str | None,
         names = list(t.keys())
         for needed in (*PART_BRANCHES, *JET_BRANCHES):
             if needed not in names:
-                raise JetgenError(f"{path}: tree {tree!r} has no branch {needed!r}"
-                                  f"{nearest(needed, names)}")
+                raise KeyInFileError(needed, path=path, keys=names,
+                                     message=f"{path}: tree {tree!r} has no branch {needed!r}"
+                                     f"{nearest(needed, names)}")
         extra_names = [n for n in names if n not in (*PART_BRANCHES, *JET_BRANCHES, "npart")]
         try:
             arrays = t.arrays([*PART_BRANCHES, *JET_BRANCHES, *extra_names], entry_start=start,
                               entry_stop=stop)
         except Exception as err:
-            raise JetgenError(f"{path}: truncated or corrupted tree ({err.__class__.__name__})"
-                              ) from None
+            raise JetgenFileError(f"{path}: truncated or corrupted tree "
+                                  f"({err.__class__.__name__})", path=path) from None
     provenance_p = read_provenance_root(path).get("n_particles")
     counts = ak.to_numpy(ak.num(arrays[PART_BRANCHES[0]]))
     p = n_particles or provenance_p or (int(counts.max()) if len(counts) else 30)
@@ -394,9 +386,10 @@ def read_root_conditions(path, tree: str | None = None) -> tuple[np.ndarray, np.
             have = list(t.keys())
             for needed in JET_BRANCHES:
                 if needed not in have:
-                    raise JetgenError(f"{part}: TTree {name!r} has no branch {needed!r}"
-                                      f"{nearest(needed, have)}; --conditions needs "
-                                      f"{', '.join(JET_BRANCHES)}")
+                    raise KeyInFileError(
+                        needed, path=part, keys=have,
+                        message=f"{part}: TTree {name!r} has no branch {needed!r}"
+                        f"{nearest(needed, have)}; --conditions needs {', '.join(JET_BRANCHES)}")
             arrays = t.arrays(list(JET_BRANCHES), library="np")
         types.append(arrays["jet_type"].astype(np.int32))
         kin.append(np.stack([arrays[k].astype(np.float32) for k in JET_BRANCHES[:4]], 1))

@@ -6,14 +6,13 @@ Nothing here ever unpickles: a file that is not safetensors is refused with one 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import torch
 
 from ..config import ModelConfig, from_dict, to_dict
-from ..errors import JetgenError
-from ..io.atomic import temporary_sibling
+from ..errors import FileMissingError, JetgenError
+from ..io.atomic import atomic_path
 from .jetmodel import JetModel
 from .preprocessing import Standardiser
 
@@ -34,13 +33,8 @@ def save_model(path, model: JetModel, metadata: dict | None = None) -> Path:
     for key, value in (metadata or {}).items():
         header[key] = value if isinstance(value, str) else json.dumps(value, default=str)
     tensors = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
-    tmp = temporary_sibling(path)
-    try:
+    with atomic_path(path) as tmp:
         save_file(tensors, str(tmp), metadata=header)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
     return path
 
 
@@ -92,7 +86,7 @@ def load_model(path, device: str | torch.device = "cpu") -> tuple[JetModel, dict
 
 def _check_safetensors(path: Path) -> Path:
     if not path.exists():
-        raise JetgenError(f"{path}: no such model file")
+        raise FileMissingError(f"{path}: no such model file", path=path)
     with open(path, "rb") as f:
         head = f.read(9)
     # A safetensors file opens with its JSON header's length (8 bytes, little-endian) and
