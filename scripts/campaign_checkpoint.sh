@@ -17,7 +17,10 @@ for NAME in $RUNS; do
   cp "$RUN"/{ema.safetensors,metrics.jsonl} "$SAVED/"
   python scripts/compact_state.py "$RUN/state.safetensors" "$SAVED/state.safetensors"
   for f in validation.json validation.csv validation.png; do
-    if [ -f "$RUN/$f" ]; then cp "$RUN/$f" "$SAVED/"; fi
+    if [ -f "$RUN/$f" ]; then
+      cp "$RUN/$f" "$SAVED/"
+      cp "$RUN/$f" "benchmarks/results/${NAME}_${f}"  # the campaign's curve, in one place
+    fi
   done
   echo "$NAME: step $(python -c "import json; print(json.loads(open('$RUN/metrics.jsonl').readlines()[-1])['step'])") saved in $SAVED"
 done
