@@ -88,9 +88,10 @@ class RootWriter(AtomicWriter):
         final = part_path(self.path, len(self.parts))
         if self.parts:
             if final.exists() and not self.overwrite:
-                raise JetgenError(f"{self.path}: output passed {_human(self.max_bytes)} and "
-                                  f"would continue in {final.name}, which exists; pass "
-                                  "--overwrite or choose another -o")
+                raise JetgenFileError(f"{self.path}: output passed {_human(self.max_bytes)} "
+                                      f"and would continue in {final.name}, which exists; "
+                                      "pass --overwrite or choose another -o", path=final,
+                                      errno=errno.EEXIST)
             print(f"jetgen: {self.parts[-1].final.name} reached the {_human(self.max_bytes)} "
                   f"file limit; continuing in {final.name} (read the set via "
                   f"{self.path.name})", file=sys.stderr)
