@@ -28,7 +28,9 @@ for NAME in ${RUNS:-teacher30-v2}; do
   if [ ! -f "$RUN/state.safetensors" ] && [ -f "$SAVED/state.safetensors" ]; then
     mkdir -p "$RUN" && cp -n "$SAVED"/* "$RUN/"
   fi
-  OMP_NUM_THREADS=1 nohup jetgen train --config "$CONFIG" "${DATA[@]}" -o "$RUN" --resume \
+  # JETGEN_SRC=/path/to/checkout/src runs a frozen copy of the code (e.g. a git worktree),
+  # so that edits to this tree during the session cannot reach a restarted run.
+  OMP_NUM_THREADS=1 PYTHONPATH=${JETGEN_SRC:-} nohup python -m jetgen train --config "$CONFIG" "${DATA[@]}" -o "$RUN" --resume \
     > "runs/$NAME.log" 2>&1 &
   echo "$NAME: pid $!, config $CONFIG, log runs/$NAME.log"
 done
