@@ -27,41 +27,27 @@ import pytest
 import torch
 
 from jetgen.cli.main import main
-from jetgen.config import RunConfig, dumps_toml, to_dict
-from jetgen.data.pythia import generate_block
+from jetgen.config import dumps_toml, to_dict
 from jetgen.io import open_writer, read_jets
 from jetgen.jets import Jets
-from jetgen.sampling import sample_to_file
-from jetgen.shards import Shard
-from jetgen.train import EMA_FILE, STATE_FILE, train_from_files
+from jetgen.sampling.run import sample_to_file
+from jetgen.sampling.shards import Shard
+from jetgen.train import STATE_FILE
 
 IS_ROOT = os.geteuid() == 0
 PRECIOUS = b"an older file the user wants to keep"
 
 
-def tiny_run(steps: int) -> RunConfig:
-    run = RunConfig()
-    run.model.net.dim, run.model.net.depth, run.model.net.heads = 16, 1, 2
-    run.model.jet_net.dim, run.model.jet_net.depth = 16, 1
-    run.model.steps = run.model.jet_steps = 2
-    run.train.batch_size, run.train.total_steps, run.train.warmup_steps = 16, steps, 1
-    run.train.checkpoint_every, run.train.val_every, run.train.val_jets = 2, 2, 16
-    return run
-
-
 @pytest.fixture(scope="module")
-def shared(tmp_path_factory) -> dict[str, Path]:
-    """Real inputs the rows start from: Pythia jets, a trained tiny model, two shards."""
+def shared(smallest_teacher, smallest_run, tmp_path_factory) -> dict[str, Path]:
+    """Real inputs the rows start from: Pythia jets, a trained tiny model (the shared
+    smallest teacher of tests/conftest.py), two shards."""
     root = tmp_path_factory.mktemp("bad_input")
-    data = root / "tg30.h5"
-    with open_writer(data, 30, {"kind": "training data"}) as writer:
-        writer.write(Jets.concatenate([generate_block("t", 60, 30, 21)[0],
-                                       generate_block("g", 60, 30, 22)[0]]))
-    train_from_files([data], root / "run", tiny_run(2))
-    model = root / "run" / EMA_FILE
+    model = smallest_teacher.model
     config = root / "tiny.toml"
-    config.write_text(dumps_toml(to_dict(tiny_run(100_000))))
-    files = {"data": data, "model": model, "config": config, "run": root / "run"}
+    config.write_text(dumps_toml(to_dict(smallest_run(100_000))))
+    files = {"data": smallest_teacher.data, "model": model, "config": config,
+             "run": smallest_teacher.run_dir}
     for name, seed, index in (("s0", 1, 0), ("s1", 1, 1), ("other_s1", 5, 1)):
         files[name] = root / f"{name}.h5"
         sample_to_file(files[name], model=str(model), classes=[2], n=300, seed=seed, steps=1,

@@ -10,31 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from jetgen.config import RunConfig
-from jetgen.data.pythia import generate_block
-from jetgen.io.hdf5 import HDF5Writer
-from jetgen.jets import Jets
-from jetgen.train import EMA_FILE, train_from_files
-
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
 @pytest.fixture(scope="module")
-def model(tmp_path_factory) -> Path:
+def model(tiny_model) -> Path:
     """A tiny teacher trained for a few steps on real Pythia top and gluon jets."""
-    root = tmp_path_factory.mktemp("examples_model")
-    data = root / "tg30.h5"
-    with HDF5Writer(data, 30, {"kind": "training data"}) as writer:
-        writer.write(Jets.concatenate([generate_block("t", 48, 30, 21)[0],
-                                       generate_block("g", 48, 30, 22)[0]]))
-    run = RunConfig()
-    run.model.net.dim, run.model.net.depth, run.model.net.heads = 32, 2, 2
-    run.model.jet_net.dim, run.model.jet_net.depth = 32, 2
-    run.model.steps = 3
-    run.train.batch_size, run.train.total_steps, run.train.warmup_steps = 32, 3, 2
-    run.train.checkpoint_every, run.train.val_every, run.train.val_jets = 3, 3, 16
-    train_from_files([data], root / "run", run)
-    return root / "run" / EMA_FILE
+    return tiny_model
 
 
 def run_example(name: str, tmp_path: Path, *args: str) -> str:

@@ -90,11 +90,13 @@ class TrainJob:
 
 
 def train_job(job: TrainJob, progress: Progress | None = None) -> dict | None:
-    """Run ``job``; returns the last log record, or None in a process that is not rank 0.
+    """Run ``job``; returns the last log record, or None where this process is not rank 0
+    or has launched the ranks.
 
-    ``devices > 1`` outside torchrun relaunches this command as that many ranks and exits
-    with their status. A stop request (stopping.py) checkpoints after the current step and
-    raises an error with exit status 128 + signal that says how to continue."""
+    ``devices > 1`` outside torchrun relaunches this command as that many ranks (a failed
+    rank's exit status becomes this process's). A stop request (stopping.py) checkpoints
+    after the current step and raises an error, exit status 128 + signal, that says how to
+    continue."""
     from .jetlevel import train_jet_level
     from .stopping import stop_requests
     from .threads import using_threads
@@ -105,8 +107,9 @@ def train_job(job: TrainJob, progress: Progress | None = None) -> dict | None:
         from .distributed import launch
 
         code = launch(job.devices, job.rank_args(run))
-        # The ranks have printed why; an exit status is all that is left to pass on.
-        raise SystemExit(code)
+        if code:  # the ranks have printed why; only the exit status is left to pass on
+            raise SystemExit(code)
+        return None
     rank = int(os.environ.get("RANK", "0"))
     total = run.train.total_steps
     bar = progress("training", total) if progress is not None and rank == 0 else (

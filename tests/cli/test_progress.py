@@ -15,12 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from jetgen.config import RunConfig
-from jetgen.data.pythia import generate_block
-from jetgen.io import open_writer
-from jetgen.jets import Jets
-from jetgen.train import EMA_FILE, train_from_files
-
 ANSI = re.compile(r"\x1b\[")
 
 
@@ -77,20 +71,9 @@ def test_sample_prints_plain_progress_lines_into_a_pipe(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def teacher(tmp_path_factory) -> tuple[Path, Path]:
-    root = tmp_path_factory.mktemp("progress")
-    data = root / "tg30.h5"
-    with open_writer(data, 30, {"kind": "training data"}) as writer:
-        writer.write(Jets.concatenate([generate_block("t", 60, 30, 31)[0],
-                                       generate_block("g", 60, 30, 32)[0]]))
-    run = RunConfig()
-    run.model.net.dim, run.model.net.depth, run.model.net.heads = 16, 1, 2
-    run.model.jet_net.dim, run.model.jet_net.depth = 16, 1
-    run.model.steps = run.model.jet_steps = 2
-    run.train.batch_size, run.train.total_steps, run.train.warmup_steps = 16, 2, 1
-    run.train.checkpoint_every, run.train.val_every, run.train.val_jets = 2, 2, 16
-    train_from_files([data], root / "teacher", run)
-    return root / "teacher" / EMA_FILE, data
+def teacher(smallest_teacher) -> tuple[Path, Path]:
+    """(weights, training data) of the shared smallest teacher (tests/conftest.py)."""
+    return smallest_teacher.model, smallest_teacher.data
 
 
 def distill_until_stopped(teacher: Path, data: Path, out: Path, after: str) -> tuple[str, list]:

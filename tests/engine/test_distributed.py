@@ -7,7 +7,6 @@ import sys
 
 import pytest
 import torch
-from conftest import tiny_run
 
 from jetgen.cli.main import main
 from jetgen.config import dumps_toml, to_dict
@@ -16,7 +15,7 @@ from jetgen.train import EMA_FILE, train_from_files
 
 
 @pytest.fixture(scope="module")
-def config(tmp_path_factory):
+def config(tiny_run, tmp_path_factory):
     path = tmp_path_factory.mktemp("cfg") / "tiny.toml"
     path.write_text(dumps_toml(to_dict(tiny_run(6))))
     return path
@@ -39,7 +38,7 @@ def train_args(data, out, config, steps, *extra):
             str(steps), "--device", "cpu", *extra]
 
 
-def test_two_ranks_follow_the_one_rank_loss_curve(pythia_file, config, tmp_path, capfd):
+def test_two_ranks_follow_the_one_rank_loss_curve(tiny_run, pythia_file, config, tmp_path, capfd):
     train_from_files([pythia_file], tmp_path / "one", tiny_run(4))
     assert main(train_args(pythia_file, tmp_path / "two", config, 4, "--devices", "2")) == 0
     out = capfd.readouterr().out  # the ranks are processes: their output is on fd 1
@@ -50,7 +49,7 @@ def test_two_ranks_follow_the_one_rank_loss_curve(pythia_file, config, tmp_path,
     assert_same_weights(tmp_path / "one", tmp_path / "two")
 
 
-def test_torchrun_run_resumes_on_another_number_of_ranks(pythia_file, config, tmp_path):
+def test_torchrun_run_resumes_on_another_number_of_ranks(tiny_run, pythia_file, config, tmp_path):
     straight = tmp_path / "straight"
     train_from_files([pythia_file], straight, tiny_run(6))
     run = tmp_path / "run"
@@ -66,7 +65,7 @@ def test_torchrun_run_resumes_on_another_number_of_ranks(pythia_file, config, tm
     assert_same_weights(run, straight)
 
 
-def test_bf16_autocast_trains_on_cpu(pythia_file, tmp_path):
+def test_bf16_autocast_trains_on_cpu(tiny_run, pythia_file, tmp_path):
     last = train_from_files([pythia_file], tmp_path / "bf16", tiny_run(2), precision="bf16")
     assert last["step"] == 2 and torch.isfinite(torch.tensor(last["loss"]))
 

@@ -1,17 +1,16 @@
 """Retraining the jet-level model beside a kept particle model (`jetgen train --part jet`)."""
 
 import torch
-from conftest import tiny_run
 
 from jetgen.data.splits import load_splits
-from jetgen.generate_jets import sample_jet_kinematics
 from jetgen.jetlevel import train_jet_level
 from jetgen.models.checkpoint import load_model
+from jetgen.sampling.batch import sample_jet_kinematics
 from jetgen.train import EMA_FILE
 
 
-def test_new_jet_level_model_learns_and_the_particle_model_is_kept(tiny_model, pythia_file,
-                                                                   tmp_path):
+def test_new_jet_level_model_learns_and_the_particle_model_is_kept(tiny_run, tiny_model,
+                                                                   pythia_file, tmp_path):
     run = tiny_run(300)
     run.train.lr, run.train.batch_size = 1e-2, 64
     run.model.jet_net.dim, run.model.jet_net.depth = 48, 3

@@ -1,16 +1,15 @@
 """Model cards are written from the model's metadata and a real evaluation."""
 
 import numpy as np
-from conftest import tiny_run
 
 from jetgen.evaluation import evaluate
-from jetgen.generate_jets import generate_batch
 from jetgen.modelcard import build_card
 from jetgen.models.checkpoint import load_model
+from jetgen.sampling.batch import generate_batch
 from jetgen.train import EMA_FILE, train_from_files
 
 
-def test_card_carries_config_recipe_and_the_metric_table(pythia_file, tmp_path):
+def test_card_carries_config_recipe_and_the_metric_table(tiny_run, pythia_file, tmp_path):
     train_from_files([pythia_file], tmp_path, tiny_run(3))
     weights = tmp_path / EMA_FILE
     model, _ = load_model(weights)

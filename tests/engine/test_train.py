@@ -4,7 +4,6 @@ import json
 
 import pytest
 import torch
-from conftest import tiny_run
 
 from jetgen.data.splits import load_splits
 from jetgen.errors import JetgenError
@@ -12,7 +11,7 @@ from jetgen.models.checkpoint import load_model
 from jetgen.train import EMA_FILE, Trainer, train_from_files
 
 
-def test_loss_decreases_on_a_small_batch(pythia_file, tmp_path):
+def test_loss_decreases_on_a_small_batch(tiny_run, pythia_file, tmp_path):
     from jetgen.models.jetmodel import JetModel
     from jetgen.models.preprocessing import Standardiser
 
@@ -40,7 +39,7 @@ def test_loss_decreases_on_a_small_batch(pythia_file, tmp_path):
     assert loss_now() < 0.7 * before
 
 
-def test_resume_continues_the_exact_run(pythia_file, tmp_path):
+def test_resume_continues_the_exact_run(tiny_run, pythia_file, tmp_path):
     straight = train_from_files([pythia_file], tmp_path / "a", tiny_run(6))
     train_from_files([pythia_file], tmp_path / "b", tiny_run(3))
     resumed = train_from_files([pythia_file], tmp_path / "b", tiny_run(6), resume=True)
@@ -56,7 +55,7 @@ def test_resume_continues_the_exact_run(pythia_file, tmp_path):
     assert "val_particle_loss" in log[-1]
 
 
-def test_existing_run_needs_resume(pythia_file, tmp_path):
+def test_existing_run_needs_resume(tiny_run, pythia_file, tmp_path):
     train_from_files([pythia_file], tmp_path / "r", tiny_run(3))
     with pytest.raises(JetgenError, match="--resume"):
         train_from_files([pythia_file], tmp_path / "r", tiny_run(3))
@@ -67,7 +66,7 @@ def test_particle_count_mismatch_is_refused(pythia_file):
         load_splits([pythia_file], 150, ["t"])
 
 
-def test_init_from_starts_a_new_run_from_given_weights(pythia_file, tmp_path):
+def test_init_from_starts_a_new_run_from_given_weights(tiny_run, pythia_file, tmp_path):
     train_from_files([pythia_file], tmp_path / "first", tiny_run(6))
     first, _ = load_model(tmp_path / "first" / EMA_FILE)
     other = tiny_run(1)
@@ -95,7 +94,7 @@ def test_init_from_starts_a_new_run_from_given_weights(pythia_file, tmp_path):
                               first.state_dict()["particle.net.embed.weight"], atol=1e-3)
 
 
-def test_init_from_refuses_a_distilled_student(pythia_file, tmp_path):
+def test_init_from_refuses_a_distilled_student(tiny_run, pythia_file, tmp_path):
     from jetgen.distill.methods import distill
 
     train_from_files([pythia_file], tmp_path / "teacher", tiny_run(2))

@@ -7,7 +7,6 @@ import json
 
 import pytest
 import torch
-from conftest import tiny_run
 
 from jetgen.config import RunConfig, TrainConfig, from_dict
 from jetgen.errors import JetgenError
@@ -28,7 +27,7 @@ def test_unknown_schedule_is_refused_with_the_nearest_name():
         from_dict(TrainConfig, {"lr_schedule": "constnt"})
 
 
-def test_balanced_batches_hold_every_class_equally(pythia_file, tmp_path):
+def test_balanced_batches_hold_every_class_equally(tiny_run, pythia_file, tmp_path):
     from jetgen.models.jetmodel import JetModel
     from jetgen.models.preprocessing import Standardiser
 
@@ -58,7 +57,7 @@ def test_balanced_batches_hold_every_class_equally(pythia_file, tmp_path):
         types[drawn], minlength=5)[0]  # the pooled draw follows the 80:20 imbalance
 
 
-def test_physics_validation_runs_on_the_ema_model_while_training(tmp_path):
+def test_physics_validation_runs_on_the_ema_model_while_training(tiny_run, tmp_path):
     from jetgen.data.pythia import generate_block
     from jetgen.io.hdf5 import HDF5Writer
     from jetgen.jets import Jets
@@ -92,7 +91,7 @@ def test_validation_files_are_used_whole_and_training_files_too(pythia_file):
         load_splits([pythia_file], 30, ["w"], [pythia_file])
 
 
-def test_a_compact_checkpoint_resumes_with_a_fresh_warm_up(pythia_file, tmp_path):
+def test_a_compact_checkpoint_resumes_with_a_fresh_warm_up(tiny_run, pythia_file, tmp_path):
     import subprocess
     import sys
     from pathlib import Path
