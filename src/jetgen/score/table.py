@@ -1,5 +1,5 @@
 """Per-jet score tables on disk: a flat TTree ``scores`` (.root) or HDF5 datasets (.h5),
-written and read through :mod:`jetgen.io` (:mod:`jetgen.io.table` atomic, with provenance as jet files carry it).
+written and read through :mod:`jetgen.io` (atomic; provenance as jet files carry it).
 """
 
 from __future__ import annotations
