@@ -16,10 +16,11 @@ import json
 import tempfile
 from pathlib import Path
 
+from ship_model import ship_model  # scripts/ship_model.py, beside this script
+
 from jetgen.evaluation.inputs import SHIPPED_PREFIX
 from jetgen.modelcard import build_card
 from jetgen.models.checkpoint import load_model, read_metadata, save_model
-from ship_model import ship_model  # scripts/ship_model.py, beside this script
 
 REFERENCE = "pythia30-reference.h5"
 

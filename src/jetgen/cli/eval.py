@@ -108,17 +108,25 @@ def _stage_progress():
     def bar():
         console = Console(file=sys.stderr)
         if not console.is_terminal:  # a batch log: a plain line every ~30 s
-            from .progress import duration, plain_progress
+            from .progress import Pace, plain_line, plain_progress
 
-            now = {"stage": "reading", "done": 0, "total": 0}
+            now: dict = {"stage": "reading", "total": 0, "pace": Pace()}
 
             def line(elapsed: float) -> str:
-                of = f" {now['done']:,}/{now['total']:,}" if now["total"] else ""
-                return f"jetgen: eval: {now['stage']}{of}, {duration(elapsed)} elapsed"
+                pace, total = now["pace"], now["total"]
+                # A finished stage's rate would only decay while the next computes.
+                rate = pace.per_s() if pace.done < total else 0.0
+                return plain_line(f"eval: {now['stage']}", pace.done, total, elapsed, rate,
+                                  unit="jets")
+
+            def update(stage: str, done: int, total: int) -> None:
+                if stage != now["stage"]:  # each stage has its own pace and ETA
+                    now.update(stage=stage, pace=Pace())
+                now["total"] = total
+                now["pace"].set(done)
 
             with plain_progress(line):
-                yield lambda stage, done, total: now.update(stage=stage, done=done,
-                                                            total=total)
+                yield update
             return
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
                       MofNCompleteColumn(), console=console,

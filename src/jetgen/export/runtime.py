@@ -31,9 +31,9 @@ def check_backend(backend: str) -> str:
 def check_onnx_run(config, *, sampler: str, steps: int, precision: str,
                    device: torch.device) -> None:
     """One line for what the ONNX backend cannot do (it runs the model's own one step)."""
-    from .graph import check_one_step
+    from .graph import check_exportable
 
-    check_one_step(config)
+    check_exportable(config)
     if sampler != config.sampler or steps != config.steps:
         raise UsageError(f"--backend onnxruntime runs the model's own {config.sampler} "
                          f"step; drop --sampler/--steps (got {sampler}, {steps} steps)")
@@ -51,7 +51,7 @@ def graph_feed(jet_type: np.ndarray, seeds: np.ndarray, n_particles: int,
     (as generate_batch draws it), ``kinematics`` where ``use`` is true (default: every jet
     when kinematics are given, none otherwise)."""
     from ..diffusion.noise import jet_noise
-    from ..generate_jets import JET_LEVEL_DRAW_OFFSET
+    from ..sampling.batch import JET_LEVEL_DRAW_OFFSET
 
     b = len(seeds)
     s = torch.as_tensor(seeds.astype(np.int64))
