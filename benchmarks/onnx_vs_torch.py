@@ -33,14 +33,14 @@ def main() -> None:
 
     from jetgen.export.runtime import graph_feed
     from jetgen.export.to_onnx import export_onnx
-    from jetgen.models.checkpoint import load_model
+    from jetgen.models.checkpoint import read_model
     from jetgen.registry import resolve_model
     from jetgen.sampling.batch import generate_batch
     from jetgen.sampling.seeds import jet_seeds
 
     torch.set_num_threads(args.threads)
     path, entry = resolve_model(args.model)
-    model, _ = load_model(path)
+    model, _ = read_model(path)
     c = model.config
     onnx_path = Path(tempfile.mkdtemp()) / "model.onnx"
     export_onnx(args.model, onnx_path)

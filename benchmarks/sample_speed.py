@@ -41,7 +41,7 @@ from rich.table import Table
 
 from jetgen.device import resolve_device
 from jetgen.diffusion.samplers import SAMPLERS, nfe
-from jetgen.models.checkpoint import load_model
+from jetgen.models.checkpoint import read_model
 from jetgen.registry import resolve_model
 from jetgen.sampling.batch import generate_batch
 from jetgen.sampling.precision import SAMPLE_PRECISIONS, resolve_precision
@@ -213,7 +213,7 @@ def main() -> None:
         return
     device = resolve_device(args.device)
     path, _ = resolve_model(args.model)
-    model, _ = load_model(path, device)
+    model, _ = read_model(path, device)
     if args.particles and model.config.n_particles != args.particles:
         parser.error(f"{path} is a {model.config.n_particles}-particle model, not "
                      f"--particles {args.particles}")

@@ -16,7 +16,7 @@ from jetgen.device import resolve_device
 from jetgen.errors import JetgenError
 from jetgen.io import read_jets
 from jetgen.jets import CLASSES, Jets
-from jetgen.models.checkpoint import load_model
+from jetgen.models.checkpoint import read_model
 from jetgen.models.jetmodel import JetModel
 from jetgen.registry import resolve_model
 
@@ -42,7 +42,7 @@ def load_setup(script: str, model_arg: str | None, device_arg: str, data: str | 
     try:
         device = resolve_device(device_arg)
         path, _ = resolve_model(model_arg)
-        model, _ = load_model(path, device)
+        model, _ = read_model(path, device)
         jets = benchmark_jets(model, data, n_jets, device)
     except JetgenError as err:
         sys.exit(f"{script}: {err}")

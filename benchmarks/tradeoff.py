@@ -30,7 +30,7 @@ from rich.table import Table
 
 from jetgen.evaluation import evaluate
 from jetgen.jets import CLASSES, Jets, parse_classes
-from jetgen.models.checkpoint import load_model
+from jetgen.models.checkpoint import read_model
 from jetgen.registry import resolve_model
 from jetgen.sampling.batch import generate_batch
 from jetgen.sampling.precision import SAMPLE_PRECISIONS, resolve_precision
@@ -51,7 +51,7 @@ def jet_level_sha256(model) -> str:
 def sample_timed(path: Path, class_id: int, n: int, steps: int, batch: int, seed: int,
                  sampler: str | None = None, precision: str = "fp32",
                  jet_level: tuple[str, int] | None = None) -> tuple[Jets, float, str, dict]:
-    model, _ = load_model(path, "cpu")
+    model, _ = read_model(path, "cpu")
     cfg = model.config
     precision = resolve_precision(precision, cfg.precision, torch.device("cpu"))
     if jet_level is not None:
@@ -79,20 +79,20 @@ def sample_timed(path: Path, class_id: int, n: int, steps: int, batch: int, seed
 def setups(args) -> list[tuple[str, Path, int, str | None]]:
     rows = []
     teacher = resolve_model(args.teacher)[0]
-    samplers = args.teacher_samplers or [load_model(teacher, "cpu")[0].config.sampler]
+    samplers = args.teacher_samplers or [read_model(teacher, "cpu")[0].config.sampler]
     rows += [(f"teacher {name} {s} steps", teacher, s, name)
              for name in samplers for s in args.teacher_steps]
     if args.progressive:
         for path in sorted(Path(args.progressive).glob("round*/ema.safetensors"),
-                           key=lambda p: -load_model(p, "cpu")[0].config.steps):
-            steps = load_model(path, "cpu")[0].config.steps
+                           key=lambda p: -read_model(p, "cpu")[0].config.steps):
+            steps = read_model(path, "cpu")[0].config.steps
             rows.append((f"progressive {steps} steps", path, steps, None))
     if args.consistency:
         student = resolve_model(args.consistency)[0]
         rows += [(f"consistency {s} steps", student, s, None) for s in args.consistency_steps]
     for name in args.compressed or []:
         path = resolve_model(name)[0]
-        cfg = load_model(path, "cpu")[0].config
+        cfg = read_model(path, "cpu")[0].config
         rows.append((f"compressed {cfg.net.kind} {cfg.steps} step"
                      f"{'s' if cfg.steps > 1 else ''}", path, cfg.steps, None))
     return rows

@@ -28,7 +28,7 @@ from jetgen.data.splits import split_mask
 from jetgen.errors import JetgenError
 from jetgen.io import read_jets
 from jetgen.jets import CLASS_LONG, CLASSES, Jets
-from jetgen.models.checkpoint import load_model
+from jetgen.models.checkpoint import read_model
 from jetgen.registry import resolve_model
 from jetgen.score import score_batch
 from jetgen.score.table import write_table
@@ -81,7 +81,7 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path("score_classes_example"))
     args = parser.parse_args()
     try:
-        model, _ = load_model(resolve_model(args.model)[0])
+        model, _ = read_model(resolve_model(args.model)[0])
         samples = {"top": test_jets(args.data, TOP, args.n, args.seed),
                    "gluon": test_jets(args.data, GLUON, args.n, args.seed)}
         ratio, columns = {}, {"jet_type": [], "logp_top": [], "logp_gluon": []}

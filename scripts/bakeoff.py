@@ -23,7 +23,7 @@ import torch
 
 from jetgen.data.splits import load_splits
 from jetgen.evaluation.validation import METRICS, PhysicsValidation
-from jetgen.models.checkpoint import load_model
+from jetgen.models.checkpoint import read_model
 
 OUT = Path("benchmarks/results")
 DESIGNS = ("t96x4", "t128x6", "epic128")
@@ -31,7 +31,7 @@ DESIGNS = ("t96x4", "t128x6", "epic128")
 
 def run_summary(run: Path) -> dict:
     """Training step, parameters and the last logged losses of a run."""
-    model, meta = load_model(run / "ema.safetensors")
+    model, meta = read_model(run / "ema.safetensors")
     lines = [json.loads(x) for x in (run / "metrics.jsonl").read_text().splitlines() if x]
     val = [x for x in lines if "val_particle_loss" in x]
     return {"model": model, "step": int(meta.get("train_step", 0)),
@@ -44,7 +44,7 @@ def shipped_summary(name: str) -> dict:
     """A shipped model judged beside the designs (e.g. today's pythia30-teacher)."""
     from jetgen.registry import resolve_model
 
-    model, meta = load_model(resolve_model(name)[0])
+    model, meta = read_model(resolve_model(name)[0])
     return {"model": model, "step": int(meta.get("train_step", 0)),
             "parameters": sum(p.numel() for p in model.particle.parameters()),
             "val_particle_loss": None, "jets_per_s": None}

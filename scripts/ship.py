@@ -20,7 +20,7 @@ from ship_model import ship_model  # scripts/ship_model.py, beside this script
 
 from jetgen.evaluation.inputs import SHIPPED_PREFIX
 from jetgen.modelcard import build_card
-from jetgen.models.checkpoint import load_model, read_metadata, save_model
+from jetgen.models.checkpoint import read_metadata, read_model, save_model
 
 REFERENCE = "pythia30-reference.h5"
 
@@ -56,7 +56,7 @@ def main() -> None:
     parser.add_argument("--default", action="store_true")
     args = parser.parse_args()
 
-    model, meta = load_model(args.weights)
+    model, meta = read_model(args.weights)
     for key in ("sampler", "steps", "schedule", "jet_sampler", "jet_steps", "jet_schedule",
                 "precision"):
         value = getattr(args, key)

@@ -112,7 +112,7 @@ def load_model(name: str | None = None) -> JetModel:
 
     Example: ``jetgen.load_model("pythia30-teacher").config.steps``
     """
-    from .models.checkpoint import load_model as load
+    from .models.checkpoint import read_model as load
     from .registry import resolve_model
 
     return load(resolve_model(name)[0])[0]

@@ -47,11 +47,11 @@ def jet_level_loss(cfg) -> Callable:
 
 def _start(init_from: str, run: RunConfig) -> tuple[JetModel, dict]:
     """The starting model with a fresh jet-level model shaped by ``run``, and its records."""
-    from .models.checkpoint import load_model
+    from .models.checkpoint import read_model
     from .registry import resolve_model, sha256_file
 
     path = resolve_model(init_from)[0]
-    start, meta = load_model(path)
+    start, meta = read_model(path)
     config = copy.deepcopy(start.config)
     for name in JET_FIELDS:
         setattr(config, name, copy.deepcopy(getattr(run.model, name)))

@@ -9,7 +9,7 @@ from pathlib import Path
 from .data.pythia import recipe_description
 from .evaluation.metrics import LABELS, UNITS
 from .evaluation.ratios import ratio_text
-from .models.checkpoint import load_model, read_metadata
+from .models.checkpoint import read_metadata, read_model
 
 CARD_METRICS = ("w1m", "w1p", "w1efp", "fpd", "kpd", "fpnd_ref", "w1_tau21", "w1_tau32", "w1_d2")
 
@@ -57,7 +57,7 @@ def build_card(weights: Path, name: str, *, role: str, summary: str,
                training: dict | None = None, notes: list[str] | None = None) -> str:
     """The markdown card of ``weights`` (a jetgen safetensors file)."""
     meta = read_metadata(weights)
-    model, _ = load_model(weights, "cpu")
+    model, _ = read_model(weights, "cpu")
     cfg = model.config
     n_particle = sum(p.numel() for p in model.particle.parameters())
     n_jet = sum(p.numel() for p in model.jet.parameters())

@@ -341,11 +341,11 @@ class Trainer:
 def _initial_model(name: str) -> tuple[JetModel, dict]:
     """The model a run starts from, and the record of where it came from."""
     from .errors import UsageError
-    from .models.checkpoint import load_model
+    from .models.checkpoint import read_model
     from .registry import resolve_model, sha256_file
 
     path = resolve_model(name)[0]
-    model, meta = load_model(path)
+    model, meta = read_model(path)
     if meta.get("distillation") or model.config.parameterization != "edm":
         raise UsageError(f"{path}: a distilled student; --init-from takes a teacher")
     return model.train(), {"path": str(path), "sha256": sha256_file(path),

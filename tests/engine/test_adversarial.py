@@ -14,7 +14,7 @@ from jetgen.distill.methods import distill
 from jetgen.distill.observables import NAMES, observables
 from jetgen.evaluation.substructure import substructure
 from jetgen.io.hdf5 import HDF5Writer
-from jetgen.models.checkpoint import load_model, save_model
+from jetgen.models.checkpoint import read_model, save_model
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +30,7 @@ def top_file(tmp_path_factory):
 def one_step(tiny_model, tmp_path_factory):
     """The tiny (barely trained) model made to sample in one Euler step: its jets are far
     from real ones, which a working discriminator must notice at once."""
-    model, meta = load_model(tiny_model)
+    model, meta = read_model(tiny_model)
     model.config.steps, model.config.sampler = 1, "euler"
     path = tmp_path_factory.mktemp("one") / "one.safetensors"
     save_model(path, model, metadata={k: v for k, v in meta.items() if k != "config"})
@@ -66,9 +66,9 @@ def test_generator_moves_and_discriminator_learns(one_step, top_file, tmp_path):
     assert set(history[0]["classes"]["t"]) == {"mass", "tau21", "tau32", "d2", "fpnd_ref"}
     assert (out / "validation.csv").read_text().startswith("step,score,t_mass_ratio")
     assert (out / "validation.png").stat().st_size > 0
-    student, meta = load_model(best)
+    student, meta = read_model(best)
     assert meta["distillation"]["method"] == "adversarial" and student.config.steps == 1
-    start = load_model(one_step)[0]
+    start = read_model(one_step)[0]
     pairs = zip(student.particle.state_dict().values(), start.particle.state_dict().values(),
                 strict=True)
     moved = any(not torch.equal(a, b) for a, b in pairs)

@@ -12,7 +12,7 @@ from jetgen.diffusion.schedules import get_sigmas
 from jetgen.distill.methods import distill
 from jetgen.distill.progressive import check_factor
 from jetgen.errors import JetgenError, UsageError
-from jetgen.models.checkpoint import load_model
+from jetgen.models.checkpoint import read_model
 from jetgen.train import EMA_FILE
 
 
@@ -36,8 +36,8 @@ def _endpoints(model, sampler, steps, x, mask, cond):
 def test_progressive_round_halves_steps_and_matches_two_teacher_steps(teacher, pythia_file,
                                                                       tmp_path):
     path = distill(tmp_path / "pd", factor=2, teacher=str(teacher), train=_quick())
-    student, meta = load_model(path)
-    t_model, _ = load_model(teacher)
+    student, meta = read_model(path)
+    t_model, _ = read_model(teacher)
     assert student.config.steps == 2 and student.config.sampler == "euler"
     assert meta["distillation"]["method"] == "progressive"
     assert meta["teacher"] == str(teacher)
@@ -62,7 +62,7 @@ def test_progressive_round_halves_steps_and_matches_two_teacher_steps(teacher, p
 
 def test_chained_factors_give_the_expected_step_counts(teacher, tmp_path):
     path = distill(tmp_path / "pd4", factor=4, teacher=str(teacher), train=_quick(3))
-    student, meta = load_model(path)
+    student, meta = read_model(path)
     assert student.config.steps == 1 and meta["distillation"]["stage"] == 2
     assert (tmp_path / "pd4" / "round1-2steps" / EMA_FILE).exists()
 
@@ -79,7 +79,7 @@ def test_consistency_boundary_condition_makes_the_loss_zero():
 def test_consistency_student_samples_in_one_step(teacher, tmp_path):
     path = distill(tmp_path / "cd", method="consistency", steps=1, teacher=str(teacher),
                    train=_quick(4))
-    student, meta = load_model(path)
+    student, meta = read_model(path)
     assert student.config.sampler == "consistency" and student.config.steps == 1
     assert isinstance(student.particle, ConsistencyDenoiser)
     assert meta["distillation"]["method"] == "consistency"
@@ -116,7 +116,7 @@ def test_consistency_resume_keeps_its_target_network(teacher, tmp_path):
 def test_teacher_steps_override_sets_the_starting_point(teacher, tmp_path):
     path = distill(tmp_path / "pd-from2", factor=2, teacher=str(teacher), train=_quick(2),
                    teacher_steps=2)
-    assert load_model(path)[0].config.steps == 1
+    assert read_model(path)[0].config.steps == 1
     with pytest.raises(UsageError, match="divisible"):
         distill(tmp_path / "pd-bad", factor=4, teacher=str(teacher), train=_quick(2),
                 teacher_steps=2)
@@ -126,8 +126,8 @@ def test_smaller_student_network_keeps_the_teachers_jet_model(teacher, tmp_path)
     small = NetConfig(kind="epic", dim=16, depth=2, global_dim=8)
     path = distill(tmp_path / "cd-small", method="consistency", steps=1, teacher=str(teacher),
                    train=_quick(4), student_net=small)
-    student, _ = load_model(path)
-    t_model, _ = load_model(teacher)
+    student, _ = read_model(path)
+    t_model, _ = read_model(teacher)
     assert student.config.net == small
     n_student = sum(p.numel() for p in student.particle.parameters())
     assert n_student < sum(p.numel() for p in t_model.particle.parameters())
@@ -166,7 +166,7 @@ def test_progressive_grids_nest():
 def test_progressive_teacher_steps_use_a_one_step_solver(teacher, own, override, expected):
     from jetgen.distill.progressive import teacher_step_sampler
 
-    model, _ = load_model(teacher)
+    model, _ = read_model(teacher)
     model.config.sampler = own
     assert teacher_step_sampler(model, override) == expected
 

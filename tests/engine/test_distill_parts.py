@@ -10,7 +10,7 @@ from jetgen.diffusion.schedules import get_sigmas
 from jetgen.distill.common import make_student
 from jetgen.distill.methods import distill
 from jetgen.errors import UsageError
-from jetgen.models.checkpoint import load_model
+from jetgen.models.checkpoint import read_model
 
 SMALL = NetConfig(kind="epic", dim=32, depth=2, global_dim=16)
 
@@ -31,8 +31,8 @@ def test_compressed_student_keeps_the_steps_and_learns_the_teacher_step(
         distill_teacher, pythia_file, tmp_path):
     path = distill(tmp_path / "c", method="compress", teacher=str(distill_teacher),
                    train=_quick(), student_net=SMALL, precision="bf16")
-    student, meta = load_model(path)
-    teacher, _ = load_model(distill_teacher)
+    student, meta = read_model(path)
+    teacher, _ = read_model(distill_teacher)
     assert student.config.net == SMALL and student.config.sampler == "euler"
     assert student.config.steps == teacher.config.steps
     assert meta["distillation"] == {"method": "compress", "stage": 1, "steps": 4,
@@ -62,8 +62,8 @@ def test_jet_level_round_halves_its_steps_and_keeps_the_particle_model(
         distill_teacher, pythia_file, tmp_path):
     path = distill(tmp_path / "j", part="jet", factor=2, teacher=str(distill_teacher),
                    train=_quick(), teacher_steps=4)
-    student, meta = load_model(path)
-    teacher, _ = load_model(distill_teacher)
+    student, meta = read_model(path)
+    teacher, _ = read_model(distill_teacher)
     assert path.parent.name == "jet-round1-2steps"
     c = student.config
     assert (c.jet_sampler, c.jet_steps, c.jet_schedule) == ("euler", 2, "karras_student")

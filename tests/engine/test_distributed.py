@@ -10,7 +10,7 @@ import torch
 
 from jetgen.cli.main import main
 from jetgen.config import dumps_toml, to_dict
-from jetgen.models.checkpoint import load_model
+from jetgen.models.checkpoint import read_model
 from jetgen.train import EMA_FILE, train_from_files
 
 
@@ -27,8 +27,8 @@ def losses(run_dir):
 
 
 def assert_same_weights(a, b, atol=1e-5):
-    ma, _ = load_model(a / EMA_FILE)
-    mb, _ = load_model(b / EMA_FILE)
+    ma, _ = read_model(a / EMA_FILE)
+    mb, _ = read_model(b / EMA_FILE)
     for (name, ta), tb in zip(ma.state_dict().items(), mb.state_dict().values(), strict=True):
         assert torch.allclose(ta, tb, atol=atol), name
 

@@ -4,7 +4,7 @@ import torch
 
 from jetgen.data.splits import load_splits
 from jetgen.jetlevel import train_jet_level
-from jetgen.models.checkpoint import load_model
+from jetgen.models.checkpoint import read_model
 from jetgen.sampling.batch import sample_jet_kinematics
 from jetgen.train import EMA_FILE
 
@@ -17,8 +17,8 @@ def test_new_jet_level_model_learns_and_the_particle_model_is_kept(tiny_run, tin
     run.model.jet_sampler, run.model.jet_steps = "dpmpp_2m", 8
     run.train.p_mean, run.train.p_std = -0.4, 1.4
     train_jet_level([pythia_file], tmp_path / "jl", run, init_from=str(tiny_model))
-    new, meta = load_model(tmp_path / "jl" / EMA_FILE)
-    old, _ = load_model(tiny_model)
+    new, meta = read_model(tmp_path / "jl" / EMA_FILE)
+    old, _ = read_model(tiny_model)
     assert (new.config.jet_net.dim, new.config.jet_net.depth) == (48, 3)
     assert (new.config.jet_sampler, new.config.jet_steps) == ("dpmpp_2m", 8)
     assert new.config.net == old.config.net and new.config.steps == old.config.steps

@@ -17,7 +17,7 @@ from jetgen.errors import JetgenError
 from jetgen.io import read_jets
 from jetgen.io.hdf5 import HDF5Writer
 from jetgen.jets import Jets
-from jetgen.models.checkpoint import load_model
+from jetgen.models.checkpoint import read_model
 
 P = 150
 #: Sampler settings the tests share: the particle model in 4 steps (so progressive
@@ -104,7 +104,7 @@ def test_default_network_beyond_30_particles_is_epic():
 
 
 def test_train_takes_the_particle_count_from_the_file(teacher150):
-    model, meta = load_model(teacher150)
+    model, meta = read_model(teacher150)
     assert model.config.n_particles == P and model.config.net.kind == "epic"
     assert model.config.net == NetConfig(kind="epic")
     assert meta["standardiser"]["n_particles"] == P
@@ -229,7 +229,7 @@ def test_distill_at_150(method, teacher150, data150, tmp_path):
     assert main(["distill", "--method", method, "--teacher", str(teacher150), "--data",
                  str(data150), "-o", str(out), "--train-steps", "2", "--batch-size", "16",
                  *extra]) == 0
-    student, _ = load_model(out / "ema.safetensors")
+    student, _ = read_model(out / "ema.safetensors")
     assert student.config.n_particles == P
     assert main(["sample", "--model", str(out / "ema.safetensors"), "--jet", "g", "--n", "8",
                  "-o", str(tmp_path / "s.h5")]) == 0
@@ -237,13 +237,13 @@ def test_distill_at_150(method, teacher150, data150, tmp_path):
 
 
 def test_progressive_then_adversarial_at_150(one_step150, data150, tmp_path):
-    student, _ = load_model(one_step150)
+    student, _ = read_model(one_step150)
     assert student.config.n_particles == P and student.config.steps == 1
     out = tmp_path / "adv"
     assert main(["distill", "--method", "adversarial", "--teacher", str(one_step150), "--data",
                  str(data150), "-o", str(out), "--train-steps", "2", "--batch-size", "16",
                  "--val-every", "2", "--val-jets", "10"]) == 0
-    adv, _ = load_model(out / "ema.safetensors")
+    adv, _ = read_model(out / "ema.safetensors")
     assert adv.config.n_particles == P
 
 
@@ -259,7 +259,7 @@ def test_export_at_150_runs_in_onnxruntime_as_in_torch(one_step150, tmp_path, ca
     seeds, jet_type = jet_seeds(3, np.arange(32)), np.arange(32) % 5
     constituents, mask, jet = ort.InferenceSession(str(onnx)).run(
         None, graph_feed(jet_type, seeds, P))
-    model, _ = load_model(one_step150)
+    model, _ = read_model(one_step150)
     c = model.config
     ref = generate_batch(model, jet_type, seeds, sampler=c.sampler, steps=c.steps,
                          schedule=c.schedule, precision="fp32")

@@ -114,10 +114,10 @@ def test_cli_unknown_class_suggests_the_nearest(tiny_model, tmp_path, capsys):
 def test_auto_precision_follows_a_bf16_student_and_is_recorded(tiny_model, tmp_path):
     import torch
 
-    from jetgen.models.checkpoint import load_model, save_model
+    from jetgen.models.checkpoint import read_model, save_model
     from jetgen.sampling.precision import resolve_precision
 
-    model, meta = load_model(tiny_model)
+    model, meta = read_model(tiny_model)
     model.config.precision = "bf16"
     student = save_model(tmp_path / "student.safetensors", model, metadata={
         k: v for k, v in meta.items() if k not in ("format", "config", "standardiser")})

@@ -7,7 +7,7 @@ import torch
 
 from jetgen.data.splits import load_splits
 from jetgen.errors import JetgenError
-from jetgen.models.checkpoint import load_model
+from jetgen.models.checkpoint import read_model
 from jetgen.train import EMA_FILE, Trainer, train_from_files
 
 
@@ -45,8 +45,8 @@ def test_resume_continues_the_exact_run(tiny_run, pythia_file, tmp_path):
     resumed = train_from_files([pythia_file], tmp_path / "b", tiny_run(6), resume=True)
     assert resumed["step"] == straight["step"] == 6
     assert resumed["loss"] == pytest.approx(straight["loss"], rel=1e-5)
-    a, _ = load_model(tmp_path / "a" / EMA_FILE)
-    b, _ = load_model(tmp_path / "b" / EMA_FILE)
+    a, _ = read_model(tmp_path / "a" / EMA_FILE)
+    b, _ = read_model(tmp_path / "b" / EMA_FILE)
     for (name, pa), pb in zip(a.state_dict().items(), b.state_dict().values(), strict=True):
         assert torch.allclose(pa, pb, atol=1e-6), name
     log = [json.loads(line) for line in (tmp_path / "b" / "metrics.jsonl").read_text().split(
@@ -68,20 +68,20 @@ def test_particle_count_mismatch_is_refused(pythia_file):
 
 def test_init_from_starts_a_new_run_from_given_weights(tiny_run, pythia_file, tmp_path):
     train_from_files([pythia_file], tmp_path / "first", tiny_run(6))
-    first, _ = load_model(tmp_path / "first" / EMA_FILE)
+    first, _ = read_model(tmp_path / "first" / EMA_FILE)
     other = tiny_run(1)
     other.model.net.dim = 48  # the weights' own config wins over the new run's
     other.train.lr = 1e-6
     train_from_files([pythia_file], tmp_path / "next", other,
                      init_from=str(tmp_path / "first" / EMA_FILE))
-    nxt, meta = load_model(tmp_path / "next" / EMA_FILE)
+    nxt, meta = read_model(tmp_path / "next" / EMA_FILE)
     assert nxt.config.net.dim == 32 and meta["train_step"] == 1
     assert meta["initialised_from"]["path"] == str(tmp_path / "first" / EMA_FILE)
     assert len(meta["initialised_from"]["sha256"]) == 64
     other.train.total_steps = 2  # resuming keeps the record of where the run started
     train_from_files([pythia_file], tmp_path / "next", other, resume=True,
                      init_from=str(tmp_path / "first" / EMA_FILE))
-    assert load_model(tmp_path / "next" / EMA_FILE)[1]["initialised_from"] == (
+    assert read_model(tmp_path / "next" / EMA_FILE)[1]["initialised_from"] == (
         meta["initialised_from"])
     for (name, pa), pb in zip(first.state_dict().items(), nxt.state_dict().values(),
                               strict=True):
@@ -89,7 +89,7 @@ def test_init_from_starts_a_new_run_from_given_weights(tiny_run, pythia_file, tm
     fresh = tiny_run(1)
     fresh.train.lr = 1e-6
     train_from_files([pythia_file], tmp_path / "fresh", fresh)
-    scratch, _ = load_model(tmp_path / "fresh" / EMA_FILE)
+    scratch, _ = read_model(tmp_path / "fresh" / EMA_FILE)
     assert not torch.allclose(scratch.state_dict()["particle.net.embed.weight"],
                               first.state_dict()["particle.net.embed.weight"], atol=1e-3)
 

@@ -9,7 +9,7 @@ import pytest
 from onnx_helpers import assert_same_jets, feed, one_step_config, write_model
 
 from jetgen.cli.main import main
-from jetgen.models.checkpoint import load_model
+from jetgen.models.checkpoint import read_model
 from jetgen.sampling.batch import generate_batch
 
 ort = pytest.importorskip("onnxruntime")
@@ -24,7 +24,7 @@ def export(model, out: Path, *extra: str) -> int:
 
 
 def torch_jets(model_path, jet_type, seeds, conditions=None):
-    model, _ = load_model(model_path)
+    model, _ = read_model(model_path)
     c = model.config
     return generate_batch(model, jet_type, seeds, sampler=c.sampler, steps=c.steps,
                           schedule=c.schedule, conditions=conditions, precision="fp32")

@@ -8,7 +8,7 @@ import torch
 from jetgen.errors import JetgenError
 from jetgen.io import read_jets
 from jetgen.jets import Jets
-from jetgen.models.checkpoint import load_model
+from jetgen.models.checkpoint import read_model
 from jetgen.score.files import score_file
 from jetgen.score.likelihood import preprocessing_log_jacobian, score_batch
 from jetgen.score.ode import ode_log_likelihood
@@ -20,7 +20,7 @@ FAST = {"ode": {"steps": 4, "probes": 2}, "elbo": {"steps": 4}}
 
 @pytest.fixture(scope="module")
 def model(score_model):
-    return load_model(score_model)[0]
+    return read_model(score_model)[0]
 
 
 @pytest.fixture(scope="module")

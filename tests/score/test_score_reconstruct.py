@@ -6,14 +6,14 @@ import pytest
 from jetgen.errors import UsageError
 from jetgen.evaluation.jet_images import jet_images
 from jetgen.io import read_jets
-from jetgen.models.checkpoint import load_model
+from jetgen.models.checkpoint import read_model
 from jetgen.score.images import image_l1
 from jetgen.score.reconstruct import ode_samplers, reconstruct_batch
 
 
 @pytest.fixture(scope="module")
 def model(score_model):
-    return load_model(score_model)[0]
+    return read_model(score_model)[0]
 
 
 @pytest.fixture(scope="module")

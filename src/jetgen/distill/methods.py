@@ -18,7 +18,7 @@ from ..diffusion.samplers import get_sampler
 from ..errors import JetgenError, UsageError, nearest
 from ..evaluation.validation import PhysicsValidation
 from ..jets import Jets
-from ..models.checkpoint import load_model, read_metadata
+from ..models.checkpoint import read_metadata, read_model
 from ..models.jetmodel import JetModel
 from ..registry import catalogue, resolve_model
 from ..stopping import stop_at_next_step
@@ -150,7 +150,7 @@ def _distill(output: Path, *, method: str, factor: int, steps: int, teacher: str
              adversarial: AdversarialSettings | None) -> Path:
     teacher_path = resolve_model(teacher)[0] if teacher else default_teacher()
     dev = resolve_device(device)
-    model, meta = load_model(teacher_path, dev)
+    model, meta = read_model(teacher_path, dev)
     if model.config.parameterization != "edm":
         raise UsageError(f"{teacher_path}: a consistency model cannot be a teacher")
     if teacher_steps is not None:

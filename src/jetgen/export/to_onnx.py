@@ -78,7 +78,7 @@ def export_onnx(model: str | None, output: str | Path, *, overwrite: bool = Fals
     """Write ``model`` (registry name, file, or the default) as ONNX; returns (path, metadata)."""
     from .._version import __version__
     from ..io.atomic import check_output, commit, discard, temporary_sibling, write_failed
-    from ..models.checkpoint import load_model
+    from ..models.checkpoint import read_model
     from ..registry import resolve_model, sha256_file
     from .graph import OneStepGraph, check_exportable
     from .metadata import build_metadata
@@ -87,7 +87,7 @@ def export_onnx(model: str | None, output: str | Path, *, overwrite: bool = Fals
     check_opset(opset, onnx)
     final = check_output(output, overwrite)
     path, entry = resolve_model(model)
-    net, _ = load_model(path)
+    net, _ = read_model(path)
     check_exportable(net.config)
     proto = trace(OneStepGraph(net), opset)
     meta = build_metadata(net.config, model=entry.get("name", str(path)),

@@ -59,7 +59,7 @@ def read_metadata(path) -> dict:
     return out
 
 
-def load_model(path, device: str | torch.device = "cpu") -> tuple[JetModel, dict]:
+def read_model(path, device: str | torch.device = "cpu") -> tuple[JetModel, dict]:
     """(model in eval mode, metadata) from a safetensors file."""
     from safetensors.torch import load_file
 

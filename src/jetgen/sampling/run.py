@@ -28,7 +28,7 @@ from ..errors import JetgenError, UsageError, warn
 from ..io import file_format, open_writer
 from ..io.provenance import base_provenance
 from ..jets import CLASSES, Jets
-from ..models.checkpoint import load_model
+from ..models.checkpoint import read_model
 from ..registry import resolve_model, sha256_file
 from .batch import generate_batch
 from .jobs import clamp_multiplicity, range_warning, training_range
@@ -63,7 +63,7 @@ class Recipe:
 def load_recipe(plan: SamplePlan) -> Recipe:
     """Load the plan's model and settle sampler, steps, schedule and precision (no jets)."""
     path, entry = resolve_model(plan.model)
-    net, meta = load_model(path, plan.device)
+    net, meta = read_model(path, plan.device)
     cfg = net.config
     steps = plan.steps or cfg.steps
     if cfg.parameterization == "consistency" and steps > 1:

@@ -20,7 +20,7 @@ from ..io import open_writer, read_jets
 from ..io.atomic import check_output
 from ..io.provenance import base_provenance
 from ..jets import CLASSES, Jets
-from ..models.checkpoint import load_model
+from ..models.checkpoint import read_model
 from ..models.jetmodel import JetModel
 from ..registry import resolve_model, sha256_file
 from .images import plot_reconstructions
@@ -90,7 +90,7 @@ def _model(model: str | None, device: str) -> tuple[JetModel, dict, object]:
 
     dev = resolve_device(device)
     path, entry = resolve_model(model)
-    net, meta = load_model(path, dev)
+    net, meta = read_model(path, dev)
     if meta.get("distillation") and net.config.parameterization == "edm":
         warn(f"{path.name} is a distilled student: its denoiser was trained for its few-step "
              "grid, not for every σ, so its likelihoods are rougher than its teacher's")
