@@ -11,7 +11,8 @@ import torch
 from jetgen.config import RunConfig, TrainConfig, from_dict
 from jetgen.errors import JetgenError
 from jetgen.io import read_jets
-from jetgen.train import EMA_FILE, Trainer, lr_factor, step_generator, train_from_files
+from jetgen.objective import step_generator
+from jetgen.train import EMA_FILE, Trainer, lr_factor, train_from_files
 
 
 def test_constant_schedule_keeps_the_peak_rate_after_warm_up():
