@@ -13,8 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import JetgenError
-from ..io import read_jets, read_provenance
-from ..io.hdf5 import HDF5Writer
+from ..io import open_writer, read_jets, read_provenance
 from ..io.provenance import base_provenance
 from ..jets import CLASSES, Jets
 from .splits import split_mask
@@ -45,7 +44,7 @@ def write_reference(data: list[Path], output: Path, n_per_class: int,
         kind="reference sample",
         split_rule="test split (last 15 % of each class, file order) of the sources",
         jets_per_class=counts, sources=sources)
-    with HDF5Writer(output, n_particles, provenance, overwrite=overwrite) as writer:
+    with open_writer(output, n_particles, provenance, overwrite=overwrite) as writer:
         writer.write(jets)
     return counts
 

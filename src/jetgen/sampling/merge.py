@@ -79,11 +79,9 @@ def merge_shards(inputs: list[Path], output: Path, *, overwrite: bool = False,
 
 def _tree_of(path: Path) -> str:
     """The merged file keeps the shards' TTree name (HDF5 shards: jetgen's "tree")."""
-    if file_format(path) != "root":
-        return "tree"
-    from ..io.root import tree_name
+    from ..io import tree_name
 
-    return tree_name(path)
+    return tree_name(path) or "tree"
 
 
 def check_shards(inputs: list[Path], tree: str | None = None) -> list[_Piece]:
