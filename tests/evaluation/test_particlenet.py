@@ -139,3 +139,8 @@ def test_fpnd_matches_jetnet_torch_cluster(samples):
         theirs = fpnd(jets.particles, "g", device="cpu", batch_size=64, use_tqdm=False)
     ours = fpnd_jetnet_stored(activations(jets.particles, jets.mask), "g")
     assert ours == pytest.approx(theirs, rel=1e-4)
+
+
+def test_jetnet_fpnd_for_a_class_jetnet_has_no_statistics_names_the_ones_it_has():
+    with pytest.raises(ValueError, match=r"only for \('g', 'q', 't'\)"):
+        fpnd_jetnet_stored(np.zeros((10, 8), np.float32), "w")

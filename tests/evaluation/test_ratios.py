@@ -76,3 +76,14 @@ def test_report_numbers_are_readable_at_any_size_and_unresolved_ones_are_named()
             "classes": {"t": entry}}, Console(file=out, width=200))
     assert "FPD: the error is larger than the value at n = 300" in out.getvalue()
     assert "W1M:" not in out.getvalue()
+
+
+def test_worst_ratio_compares_numbers_not_their_text():
+    # "9.50" sorts after "12.30" as text; the worst is the larger number.
+    assert worst_ratio([row(9.5, 0.1, 1.0, 0.01), row(12.3, 0.1, 1.0, 0.01)]) == (
+        pytest.approx(12.3), "12.30")
+
+
+def test_worst_ratio_of_nothing_rankable_is_none():
+    assert worst_ratio([]) is None
+    assert worst_ratio([row(math.nan, 0.1, 0.01, 0.2)]) is None
