@@ -19,7 +19,7 @@ STANDARDISER = Standardiser(particle_mean=[0.0, 0.0, -3.95], particle_std=[0.146
 
 
 def one_step_config(kind: str = "transformer", parameterization: str = "edm"):
-    """tests/engine/conftest.py's tiny_run model, sampling in one step for both models."""
+    """tests/conftest.py's tiny_run model, sampling in one step for both models."""
     config = RunConfig().model
     config.net.kind = kind
     config.net.dim, config.net.depth, config.net.heads = 32, 2, 2
