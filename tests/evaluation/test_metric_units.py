@@ -74,6 +74,21 @@ def test_w1p_is_inf_where_a_draw_has_no_particles():
     assert np.isinf(means).all()
 
 
+def test_w1p_drops_all_zero_particles_whatever_the_mask_says():
+    """jetnet's exclude_zeros: a particle of exactly zero features is padding even where
+    the mask calls it real, so adding such particles changes nothing."""
+    rng = np.random.default_rng(3)
+    jets = rng.normal(0, 0.1, size=(40, 4, 3))
+    padded = np.concatenate([jets, np.zeros((40, 2, 3))], axis=1)
+    real = rng.normal(0, 0.1, size=(40, 6, 3))
+
+    def w1p(x, mask):
+        return w1.w1p(x, real, mask, None, samples=40, batches=2,
+                      rng=np.random.default_rng(0))[0]
+
+    np.testing.assert_array_equal(w1p(padded, np.ones((40, 6))), w1p(jets, np.ones((40, 4))))
+
+
 def test_w1m_of_a_sample_with_itself_is_zero_and_masses_are_right():
     """Two massless particles with pT 1 at (η, φ) = (±a, 0): m² = 2 pT² (cosh 2a − 1)."""
     a = 0.3

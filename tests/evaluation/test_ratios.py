@@ -9,7 +9,13 @@ import math
 import pytest
 from rich.console import Console
 
-from jetgen.evaluation.ratios import floor_ratio, ratio_lower_bound, ratio_text, worst_ratio
+from jetgen.evaluation.ratios import (
+    floor_ratio,
+    ratio_fields,
+    ratio_lower_bound,
+    ratio_text,
+    worst_ratio,
+)
 from jetgen.evaluation.report import class_table
 from jetgen.modelcard import metrics_table
 
@@ -87,3 +93,16 @@ def test_worst_ratio_compares_numbers_not_their_text():
 def test_worst_ratio_of_nothing_rankable_is_none():
     assert worst_ratio([]) is None
     assert worst_ratio([row(math.nan, 0.1, 0.01, 0.2)]) is None
+
+
+def test_a_value_or_floor_that_is_not_a_number_gives_no_ratio_and_no_bound():
+    for value, floor in ((math.nan, 1.0), (1.0, math.nan), (math.inf, 1.0)):
+        assert floor_ratio(value, floor, 0.1) is None
+        assert ratio_lower_bound(value, 0.1, floor, 0.1) is None
+    assert ratio_lower_bound(1.0, 0.1, 0.0, 0.0) is None  # no error to bound a zero floor
+
+
+def test_ratio_fields_carry_the_bound_where_there_is_no_ratio():
+    assert ratio_fields(2.0, 0.1, 1.0, 0.1) == {"ratio": 2.0, "ratio_lower": None}
+    assert ratio_fields(17.29, 0.40, 0.083, 0.0696) == {
+        "ratio": None, "ratio_lower": pytest.approx(17.29 / (0.083 + 2 * 0.0696))}
