@@ -12,6 +12,7 @@ from jetgen.data.pythia import generate_block
 from jetgen.distill.adversarial import AdversarialSettings
 from jetgen.distill.methods import distill
 from jetgen.distill.observables import NAMES, observables
+from jetgen.distill.validated import StageValidation
 from jetgen.evaluation.substructure import substructure
 from jetgen.io.hdf5 import HDF5Writer
 from jetgen.models.checkpoint import read_model, save_model
@@ -40,10 +41,9 @@ def one_step(tiny_model, tmp_path_factory):
 def run(one_step, top_file, out, steps):
     train = TrainConfig(lr=1e-3, batch_size=32, total_steps=steps, warmup_steps=1,
                         checkpoint_every=10, val_every=10)
-    settings = AdversarialSettings(val_jets=10, disc_warmup=3, disc_dim=16, disc_depth=1,
-                                   disc_lr=3e-3)
+    settings = AdversarialSettings(disc_warmup=3, disc_dim=16, disc_depth=1, disc_lr=3e-3)
     return distill(out, method="adversarial", teacher=str(one_step), data=[top_file],
-                   train=train, adversarial=settings)
+                   train=train, adversarial=settings, validation=StageValidation(val_jets=10))
 
 
 def records(out):

@@ -1,4 +1,5 @@
-"""``jetgen distill``: fewer sampling steps by progressive or consistency distillation."""
+"""``jetgen distill``: fewer sampling steps by progressive, consistency or regression
+distillation, and the adversarial stage of a one-step student."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ def distill(
     output: Path = typer.Option(Path("runs/distilled"), "--output", "-o", help="Run directory."),
     method: str = typer.Option("progressive", "--method", help="progressive, consistency, "
                                 "compress (same steps, the cheaper --student-config network), "
-                                "or adversarial (fine-tune a one-step student against real "
-                                "jets)."),
+                                "regression (one step onto --pairs), or adversarial "
+                                "(fine-tune a one-step student against real jets)."),
     factor: int = typer.Option(2, "--factor", help="Progressive: step reduction (power of 2)."),
     steps: int = typer.Option(1, "--steps", help="Consistency: sampling steps of the student."),
     teacher: str | None = typer.Option(None, "--teacher", help="Teacher name or file (default: "
@@ -41,17 +42,21 @@ def distill(
     adv_weight: float = typer.Option(1.0, "--adv-weight", help="Adversarial: weight of the "
                                      "LSGAN generator loss."),
     anchor_weight: float = typer.Option(1.0, "--anchor-weight", help="Adversarial: weight of "
-                                        "the MSE to the frozen starting student."),
+                                        "the MSE to the anchor (--pairs, else the frozen "
+                                        "starting student)."),
+    pairs: Path | None = typer.Option(None, "--pairs", help="Regression and adversarial: "
+                                      "the teacher's jets for fixed seeds, from `jetgen "
+                                      "sample --model TEACHER --conditions TRAIN.h5`."),
     disc_lr: float = typer.Option(1e-4, "--disc-lr", help="Adversarial: discriminator "
                                   "learning rate."),
     val_every: int | None = typer.Option(None, "--val-every", help="Optimiser steps between "
                                          "validations (default: min(200, --train-steps))."),
-    val_jets: int = typer.Option(2000, "--val-jets", help="Adversarial: jets per class per "
-                                 "validation (and per half of the floor)."),
+    val_jets: int = typer.Option(2000, "--val-jets", help="Regression and adversarial: jets "
+                                 "per class per validation (and per half of the floor)."),
     disc_warmup: int = typer.Option(200, "--disc-warmup", help="Adversarial: first steps in "
                                     "which only the discriminator learns."),
-    patience: int = typer.Option(6, "--patience", help="Adversarial: validations without a "
-                                 "better physics score before stopping."),
+    patience: int = typer.Option(6, "--patience", help="Regression and adversarial: "
+                                 "validations without a better physics score before stopping."),
     threads: int | None = threads_option(),
 ) -> None:
     """Distil a teacher into a faster student.
@@ -70,23 +75,30 @@ def distill(
     validation split's τ21, τ32, D2, mass and FPND_ref; validation.csv/.png in the run):
     jetgen distill --method adversarial --teacher pythia30-epic1 --data data/t30.h5
     --train-steps 2000 --lr 3e-5 --precision bf16 -o runs/adv
+
+    One step straight onto the teacher's own jets (made once, reusable, shardable):
+    jetgen sample --model pythia30-teacher --conditions data/t30.h5 --n 2000 --seed 7
+    -o pairs.h5 ; jetgen distill --method regression --pairs pairs.h5
+    --teacher pythia30-teacher --data data/t30.h5 --train-steps 500 -o runs/reg
     """
     from ..config import load_run_config
     from ..distill.adversarial import AdversarialSettings
     from ..distill.methods import distill as run_distill
     from ..distill.methods import train_config
+    from ..distill.validated import StageValidation
     from ..threads import using_threads
     from .progress import step_progress
 
     cfg = train_config(train_steps, lr=lr, batch_size=batch_size, val_every=val_every)
     settings = AdversarialSettings(adv_weight=adv_weight, anchor_weight=anchor_weight,
-                                   disc_lr=disc_lr, val_jets=val_jets, patience=patience,
-                                   disc_warmup=disc_warmup)
+                                   disc_lr=disc_lr, disc_warmup=disc_warmup)
     student_net = load_run_config(student_config).model.net if student_config else None
     with using_threads(threads), step_progress(f"distilling ({method})", train_steps) as update:
         path = run_distill(output, method=method, factor=factor, steps=steps, teacher=teacher,
                            data=data, train=cfg, student_net=student_net,
                            teacher_steps=teacher_steps, teacher_sampler=teacher_sampler,
                            device=device, precision=precision, part=part, on_step=update,
-                           adversarial=settings, stop_on_signal=True)
+                           adversarial=settings, pairs=pairs,
+                           validation=StageValidation(val_jets=val_jets, patience=patience),
+                           stop_on_signal=True)
     typer.echo(f"student weights: {path} (sample with `jetgen sample --model {path}`)")

@@ -7,17 +7,24 @@ same class and kinematics (pT, η, mass, n of the real jet: a conditional critic
 also enforces that the constituents add up to the jet they were asked for). The
 generator's loss per jet is
 
-    adv_weight · (D(G(z)) − 1)²  +  anchor_weight · ‖G(z) − G₀(z)‖²  (masked, model space)
+    adv_weight · (D(G(z)) − 1)²  +  anchor_weight · ‖G(z') − A(z')‖²  (masked, model space)
 
-where G₀ is the frozen student the stage started from, drawn with the same noise. The
-anchor is that regression (to the distilled student rather than to the 32-step teacher,
-whose targets would cost 64 network calls per jet per step on a CPU); it keeps the
-student near the distribution it already matches while the adversarial term restores
-what the regression averaged away. Defaults (1, 1) are the probe's balance: at 1 the
-anchor's pull equals a discriminator that is certain.
+with one of two anchors A:
+
+- the frozen student the stage started from, drawn with the same noise (z' = z): cheap,
+  but it pulls the student back towards its own starting flaws (the shipped stage's
+  validation curve flattened while t τ32 and W τ21 stayed where the start had them);
+- the multi-step teacher's own jets for fixed noises (``pairs``, pairs.py; z' is a pair's
+  noise): the teacher's targets cost 32+ network calls per jet, so they are made once
+  (``jetgen sample --conditions``) and reused.
+
+The anchor keeps the student near a distribution that is already close while the
+adversarial term restores what the regression averaged away. Defaults (1, 1) are the
+probe's balance: at 1 the anchor's pull equals a discriminator that is certain.
 
 Validation (validation.py) samples the whole chain, jet-level model included, and early
-stopping keeps the EMA weights with the best physics score in ``best.safetensors``.
+stopping keeps the EMA weights with the best physics score in ``best.safetensors``
+(validated.py).
 """
 
 from __future__ import annotations
@@ -30,17 +37,15 @@ import torch
 
 from ..config import RunConfig
 from ..errors import UsageError
-from ..evaluation.validation import PhysicsValidation
 from ..jets import CLASSES, Jets
-from ..models.checkpoint import save_model
 from ..models.jetmodel import N_JET, JetModel
-from ..train import Trainer
-from .common import masked_mse, with_precision
+from .common import masked_mse, one_step_sample, with_precision
 from .discriminator import Discriminator
 from .observables import observables
+from .pairs import PairRegression
+from .validated import ValidatedTrainer
 
 DISC_FILE = "discriminator.safetensors"
-BEST_FILE = "best.safetensors"
 
 
 @dataclass
@@ -53,17 +58,12 @@ class AdversarialSettings:
     #: Steps in which only the discriminator learns: a critic at chance gives the
     #: generator noise for gradients, which pulls it off the anchor for nothing.
     disc_warmup: int = 200
-    #: Jets per class generated at each validation (and real jets per floor half).
-    val_jets: int = 2000
-    #: Validations without a better score before the stage stops.
-    patience: int = 6
 
     def check(self) -> None:
         if self.adv_weight <= 0 or self.anchor_weight < 0:
             raise UsageError("--adv-weight must be positive and --anchor-weight not negative")
-        if self.val_jets < 10 or self.patience < 1 or self.disc_warmup < 0:
-            raise UsageError("--val-jets must be at least 10, --patience at least 1 and "
-                             "--disc-warmup not negative")
+        if self.disc_warmup < 0:
+            raise UsageError("--disc-warmup must not be negative")
 
 
 def check_one_step(model: JetModel) -> None:
@@ -82,19 +82,15 @@ def to_physical(model: JetModel, x: torch.Tensor, mask: torch.Tensor) -> torch.T
     return torch.stack([y[..., 0], y[..., 1], pt], -1) * mask[..., None]
 
 
-def one_step_sample(model: JetModel, noise: torch.Tensor, mask: torch.Tensor,
-                    cond: torch.Tensor) -> torch.Tensor:
-    """The student's one Euler step from σ_max to 0, which is its denoiser at σ_max."""
-    sigma = torch.full((noise.shape[0],), model.config.sigma_max, device=noise.device)
-    return model.particle(noise * model.config.sigma_max, sigma, mask, cond)
-
-
 class AdversarialObjective:
     """The Trainer's loss: takes one discriminator step, then returns the generator's
     per-jet loss. Keeps the discriminator's last loss and accuracy for the log."""
 
-    def __init__(self, anchor: JetModel, disc: Discriminator, settings: AdversarialSettings):
-        self.anchor = anchor.requires_grad_(False).eval()
+    def __init__(self, anchor: JetModel | PairRegression, disc: Discriminator,
+                 settings: AdversarialSettings):
+        if isinstance(anchor, JetModel):
+            anchor = anchor.requires_grad_(False).eval()
+        self.anchor = anchor
         self.disc = disc
         self.settings = settings
         self.opt = torch.optim.AdamW(disc.parameters(), lr=settings.disc_lr, betas=(0.5, 0.9),
@@ -112,7 +108,6 @@ class AdversarialObjective:
         noise = torch.randn(x.shape, generator=gen).to(x.device) * mask[..., None]
         fake = one_step_sample(student, noise, mask, cond)
         with torch.no_grad():
-            anchor = one_step_sample(self.anchor, noise, mask, cond)
             real_obs = self.observables(student, x, mask)
         fake_obs = self.observables(student, fake, mask)
         # Discriminator step on this batch (the generator's graph is kept for below).
@@ -127,7 +122,12 @@ class AdversarialObjective:
             adv = (self.disc(fake, mask, cond, fake_obs).float() - 1).square()
         finally:
             self.disc.requires_grad_(True)
-        mse = masked_mse(fake.float(), anchor.float(), mask)
+        if isinstance(self.anchor, PairRegression):
+            mse = self.anchor.mse(student, gen, x.device)
+        else:
+            with torch.no_grad():
+                start = one_step_sample(self.anchor, noise, mask, cond)
+            mse = masked_mse(fake.float(), start.float(), mask)
         accuracy = 0.5 * ((d_real > 0.5).float().mean() + (d_fake < 0.5).float().mean())
         self.stats = {"disc_loss": loss_d.item(), "disc_accuracy": accuracy.item(),
                       "adv_loss": adv.mean().item(), "anchor_mse": mse.mean().item()}
@@ -148,46 +148,27 @@ def make_discriminator(student: JetModel, train_x: torch.Tensor, train_mask: tor
     return disc
 
 
-class AdversarialTrainer(Trainer):
-    """A Trainer whose checkpoints also hold the discriminator, whose validation is the
-    physics of validation.py, and which keeps the best-validated EMA weights."""
+class AdversarialTrainer(ValidatedTrainer):
+    """A ValidatedTrainer whose checkpoints also hold the discriminator."""
 
     def __init__(self, model: JetModel, run: RunConfig, run_dir: Path, train: Jets, val: Jets,
                  device: torch.device, provenance: dict, *, settings: AdversarialSettings,
-                 anchor: JetModel, precision: str = "fp32"):
+                 anchor: JetModel | PairRegression, patience: int, precision: str = "fp32"):
         super().__init__(model, run, run_dir, train, val, device, provenance,
-                         loss_fn=_unset_loss)
+                         loss_fn=_unset_loss, patience=patience)
         self.settings = settings
         disc = make_discriminator(self.model, self.train_data.x, self.train_data.mask,
                                   settings, self.cfg.seed).to(self.device)
-        self.objective_ = AdversarialObjective(anchor.to(self.device), disc, settings)
+        if isinstance(anchor, JetModel):
+            anchor = anchor.to(self.device)
+        self.objective_ = AdversarialObjective(anchor, disc, settings)
         self.loss_fn = with_precision(self.objective_, device, precision)
-        self.validation: PhysicsValidation | None = None
-        self.bad_validations = 0
 
     def train_step(self) -> dict:
         self.objective_.step = self.step
         record = super().train_step()
         record.update(self.objective_.stats)
         return record
-
-    @torch.no_grad()
-    def validate(self) -> dict:
-        if self.validation is None:
-            return {}
-        record = self.validation.measure(self.ema, self.step)
-        best = self.validation.best()
-        if best is not None and best["step"] == self.step:
-            self.bad_validations = 0
-            meta = {"train_step": self.step, "validation_score": record["score"],
-                    **self.provenance}
-            save_model(self.run_dir / BEST_FILE, self.ema, metadata=meta)
-        else:
-            self.bad_validations += 1
-        return {"val_score": record["score"], "val_best_step": best["step"] if best else None}
-
-    def should_stop(self) -> bool:
-        return self.bad_validations >= self.settings.patience
 
     def save(self) -> None:
         from safetensors.torch import save_file
@@ -204,20 +185,16 @@ class AdversarialTrainer(Trainer):
         path = self.run_dir / DISC_FILE
         tmp = temporary_sibling(path)
         save_file(tensors, str(tmp), metadata={
-            "step": str(self.step), "bad_validations": str(self.bad_validations),
-            "settings": str(asdict(self.settings))})
+            "step": str(self.step), "settings": str(asdict(self.settings))})
         commit(tmp, path)
 
     def resume(self) -> bool:
-        from safetensors import safe_open
         from safetensors.torch import load_file
 
         if not super().resume():
             return False
         path = self.run_dir / DISC_FILE
         if path.exists():
-            with safe_open(str(path), "pt") as f:
-                self.bad_validations = int((f.metadata() or {}).get("bad_validations", 0))
             tensors = load_file(str(path))
             disc, opt = self.objective_.disc, self.objective_.opt
             disc.load_state_dict({k[5:]: v for k, v in tensors.items() if k.startswith("disc.")})
@@ -236,12 +213,6 @@ def adversarial_student(teacher: JetModel) -> JetModel:
     student.jet.requires_grad_(False)
     student.particle.requires_grad_(True)
     return student
-
-
-def best_file(run_dir: Path) -> Path:
-    """The best-validated EMA weights of a run, else its latest."""
-    best = Path(run_dir) / BEST_FILE
-    return best if best.exists() else Path(run_dir) / "ema.safetensors"
 
 
 def _unset_loss(*_):  # replaced in AdversarialTrainer.__init__ once the critic exists

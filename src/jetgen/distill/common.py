@@ -38,6 +38,13 @@ def make_student(teacher: JetModel, net: NetConfig | None = None, train_part: st
     return student
 
 
+def one_step_sample(model: JetModel, noise: torch.Tensor, mask: torch.Tensor,
+                    cond: torch.Tensor) -> torch.Tensor:
+    """The student's one Euler step from σ_max to 0, which is its denoiser at σ_max."""
+    sigma = torch.full((noise.shape[0],), model.config.sigma_max, device=noise.device)
+    return model.particle(noise * model.config.sigma_max, sigma, mask, cond)
+
+
 def masked_mse(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Per-jet mean squared error over real particles and features."""
     err = ((pred - target) ** 2 * mask[..., None]).sum((1, 2))

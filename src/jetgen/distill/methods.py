@@ -1,5 +1,6 @@
-"""`jetgen distill` as a library function: rounds of progressive distillation, or one
-consistency distillation, each a Trainer run with its own loss."""
+"""`jetgen distill` as a library function: rounds of progressive distillation, one
+consistency distillation, a regression onto the teacher's own jets (pairs.py), or an
+adversarial stage, each a Trainer run with its own loss."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ from ..device import check_precision, resolve_device
 from ..diffusion.consistency import MULTISTEP_WITHDRAWN
 from ..diffusion.samplers import get_sampler
 from ..errors import JetgenError, UsageError, nearest
-from ..evaluation.validation import PhysicsValidation
 from ..jets import Jets
 from ..models.checkpoint import read_metadata, read_model
 from ..models.jetmodel import JetModel
@@ -27,13 +27,14 @@ from .adversarial import (
     AdversarialSettings,
     AdversarialTrainer,
     adversarial_student,
-    best_file,
     check_one_step,
 )
-from .common import with_precision
+from .common import make_student, with_precision
 from .consistency import ConsistencyObjective, consistency_student
+from .pairs import PairRegression, read_pairs
 from .progressive import (
     PARTS,
+    STUDENT_SCHEDULE,
     check_compress,
     check_factor,
     compressed_student,
@@ -41,8 +42,9 @@ from .progressive import (
     progressive_student,
     recipe,
 )
+from .validated import StageValidation, ValidatedTrainer, run_validated
 
-METHODS = ("progressive", "consistency", "compress", "adversarial")
+METHODS = ("progressive", "consistency", "compress", "regression", "adversarial")
 
 
 def default_teacher(runs_dir: Path = Path("runs")) -> Path:
@@ -96,6 +98,7 @@ def distill(output: Path, *, method: str = "progressive", factor: int = 2, steps
             on_step: Callable[[dict], None] | None = None,
             on_round: Callable[[int, int], None] | None = None,
             adversarial: AdversarialSettings | None = None,
+            pairs: Path | None = None, validation: StageValidation | None = None,
             stop_on_signal: bool = False) -> Path:
     """Distil ``teacher``; returns the final student's weights file (in ``output``).
 
@@ -111,13 +114,18 @@ def distill(output: Path, *, method: str = "progressive", factor: int = 2, steps
     the particle model kept as is (``factor`` then divides the teacher's jet-level steps).
     ``precision``: "bf16" autocasts teacher and student forward passes (jetgen.device);
     a student that will sample in bf16 then also trains the way it runs.
+    ``method="regression"``: a one-step student (a copy of ``teacher``, or ``student_net``
+    from scratch) regressed onto ``pairs``, the multi-step teacher's jets for fixed seeds
+    (pairs.py); returns the best-validated weights.
     ``method="adversarial"``: fine-tune the one-step ``teacher`` against real jets
-    (adversarial.py, settings from ``adversarial``); returns the best-validated weights.
+    (adversarial.py, settings from ``adversarial``), anchored to ``pairs`` when given,
+    else to its own frozen start; returns the best-validated weights.
+    ``validation``: how the regression and adversarial stages validate and stop.
     ``train``: how each round trains (default: :func:`train_config`'s, 2,000 steps).
     ``stop_on_signal``: SIGTERM/SIGINT end the run after the current step with an error
     naming the last checkpoint (stopping.stop_at_next_step), as ``jetgen distill`` does.
     """
-    _check_choices(method, part, precision, steps, teacher_sampler)
+    _check_choices(method, part, precision, steps, teacher_sampler, pairs)
     train = train or train_config()
     stop = (stop_at_next_step(Path(output), train.total_steps, train.checkpoint_every)
             if stop_on_signal else contextlib.nullcontext(lambda on_step: on_step))
@@ -126,7 +134,8 @@ def distill(output: Path, *, method: str = "progressive", factor: int = 2, steps
                         teacher=teacher, data=data, train=train, student_net=student_net,
                         teacher_steps=teacher_steps, device=device, precision=precision,
                         part=part, on_step=watch(on_step), teacher_sampler=teacher_sampler,
-                        on_round=on_round, adversarial=adversarial)
+                        on_round=on_round, adversarial=adversarial, pairs=pairs,
+                        validation=validation or StageValidation())
 
 
 def train_config(steps: int = 2000, lr: float = 1e-4, batch_size: int = 256,
@@ -147,7 +156,8 @@ def _distill(output: Path, *, method: str, factor: int, steps: int, teacher: str
              teacher_steps: int | None, device: str, precision: str, part: str,
              on_step: Callable[[dict], None] | None, teacher_sampler: str | None,
              on_round: Callable[[int, int], None] | None,
-             adversarial: AdversarialSettings | None) -> Path:
+             adversarial: AdversarialSettings | None, pairs: Path | None,
+             validation: StageValidation) -> Path:
     teacher_path = resolve_model(teacher)[0] if teacher else default_teacher()
     dev = resolve_device(device)
     model, meta = read_model(teacher_path, dev)
@@ -162,6 +172,8 @@ def _distill(output: Path, *, method: str, factor: int, steps: int, teacher: str
             model.config.steps = teacher_steps
     if method == "compress":
         check_compress(model, student_net)  # before reading any data
+    if method in ("regression", "adversarial"):
+        validation.check()
     if method == "adversarial":
         check_one_step(model)
         adversarial = adversarial or AdversarialSettings()
@@ -178,13 +190,16 @@ def _distill(output: Path, *, method: str, factor: int, steps: int, teacher: str
         return _compress(job, output, student_net, teacher_sampler)
     if method == "progressive":
         return _progressive(job, output, factor, part, student_net, teacher_sampler, on_round)
+    if method == "regression":
+        return _regression(job, output, student_net, read_pairs(pairs, model), validation)
     if method == "adversarial":
-        return _adversarial(job, output, adversarial)
+        anchor = read_pairs(pairs, model) if pairs is not None else None
+        return _adversarial(job, output, adversarial, anchor, validation)
     return _consistency(job, output, steps, student_net)
 
 
 def _check_choices(method: str, part: str, precision: str, steps: int,
-                   teacher_sampler: str | None) -> None:
+                   teacher_sampler: str | None, pairs: Path | None) -> None:
     """Refuse bad arguments before any file is read."""
     if method not in METHODS:
         raise UsageError(f"unknown method {method!r}{nearest(method, METHODS)}")
@@ -194,8 +209,13 @@ def _check_choices(method: str, part: str, precision: str, steps: int,
     if part == "jet" and method != "progressive":
         raise UsageError("--part jet distils the jet-level model progressively; it takes no "
                          f"--method {method}")
-    if method == "adversarial" and part != "particle":
-        raise UsageError("--method adversarial fine-tunes the particle model only")
+    if method in ("regression", "adversarial") and part != "particle":
+        raise UsageError(f"--method {method} trains the particle model only")
+    if method == "regression" and pairs is None:
+        raise UsageError("--method regression needs --pairs FILE: the teacher's jets for "
+                         "fixed seeds (jetgen sample --model TEACHER --conditions TRAIN.h5)")
+    if pairs is not None and method not in ("regression", "adversarial"):
+        raise UsageError(f"--pairs is for --method regression or adversarial, not {method}")
     if method == "consistency" and steps < 1:
         raise UsageError(f"--steps must be at least 1, got {steps}")
     if method == "consistency" and steps > 1:
@@ -274,23 +294,38 @@ def _consistency(job: Job, output: Path, steps: int, student_net: NetConfig | No
     return output / EMA_FILE
 
 
-def _adversarial(job: Job, output: Path, settings: AdversarialSettings) -> Path:
-    student = adversarial_student(job.teacher)
-    info = {**job.lineage, "distillation": {"method": "adversarial", "stage": 1, "steps": 1,
+def _regression(job: Job, output: Path, student_net: NetConfig | None, pairs,
+                validation: StageValidation) -> Path:
+    student = make_student(job.teacher, student_net, steps=1, sampler="euler",
+                           schedule=STUDENT_SCHEDULE)
+    student.config.precision = job.precision
+    info = {**job.lineage, "distillation": {"method": "regression", "stage": 1, "steps": 1,
                                             "precision": job.precision,
-                                            "adversarial": asdict(settings)}}
+                                            "pairs": pairs.summary()}}
+    objective = PairRegression(pairs, job.train_cfg.batch_size)
+    trainer = ValidatedTrainer(student, RunConfig(student.config, job.train_cfg), output,
+                               job.train_jets, job.val_jets, job.device, info,
+                               loss_fn=with_precision(objective, job.device, job.precision),
+                               patience=validation.patience)
+    return run_validated(trainer, job.val_jets, validation, job.train_cfg.total_steps,
+                         job.on_step)
+
+
+def _adversarial(job: Job, output: Path, settings: AdversarialSettings, pairs,
+                 validation: StageValidation) -> Path:
+    student = adversarial_student(job.teacher)
+    anchor = (PairRegression(pairs, job.train_cfg.batch_size) if pairs is not None
+              else job.teacher)
+    info = {**job.lineage, "distillation": {
+        "method": "adversarial", "stage": 1, "steps": 1, "precision": job.precision,
+        "adversarial": asdict(settings), "validation": asdict(validation),
+        "anchor": pairs.summary() if pairs is not None else "frozen start"}}
     trainer = AdversarialTrainer(student, RunConfig(student.config, job.train_cfg), output,
                                  job.train_jets, job.val_jets, job.device, info,
-                                 settings=settings, anchor=job.teacher,
-                                 precision=job.precision)
-    resumed = trainer.resume()
-    trainer.validation = PhysicsValidation(job.val_jets, student.config.classes,
-                                           settings.val_jets, output)
-    if not resumed and not trainer.validation.history:
-        trainer.validate()  # step 0: where the starting student stands
-    trainer.fit(job.train_cfg.total_steps, on_step=job.on_step,
-                should_stop=trainer.should_stop)
-    return best_file(output)
+                                 settings=settings, anchor=anchor,
+                                 patience=validation.patience, precision=job.precision)
+    return run_validated(trainer, job.val_jets, validation, job.train_cfg.total_steps,
+                         job.on_step)
 
 
 TARGET_FILE = "target.safetensors"

@@ -49,8 +49,10 @@ class Standardiser:
 
     # particles --------------------------------------------------------------------------
     def particles_to_model(self, particles: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        x = particles.clone()
-        x[..., 2] = torch.log(x[..., 2].clamp_min(PT_REL_FLOOR))
+        # Built anew rather than edited in place, so that gradients flow through it
+        # (distill.pairs compares a student's output in this space).
+        x = torch.stack([particles[..., 0], particles[..., 1],
+                         torch.log(particles[..., 2].clamp_min(PT_REL_FLOOR))], -1)
         mean = x.new_tensor(self.particle_mean)
         std = x.new_tensor(self.particle_std)
         return ((x - mean) / std) * mask[..., None]
