@@ -119,20 +119,38 @@ def test_files_that_are_not_pairs_are_refused(tiny_model, pythia_file, tmp_path)
         read_pairs(tmp_path / "missing.h5", model)
 
 
+def test_pairs_from_several_files_need_their_own_seeds(tiny_model, pythia_file, pairs_file,
+                                                       tmp_path):
+    model = read_model(tiny_model)[0]
+    more = tmp_path / "more.h5"
+    sample_to_file(more, model=str(tiny_model), conditions=pythia_file, n=20, seed=12)
+    both = read_pairs([pairs_file, more], model)
+    assert len(both) == 180 and both.summary()["seed"] == [11, 12]
+    assert both.summary()["file"] == [str(pairs_file), str(more)]
+    again = tmp_path / "again.h5"
+    sample_to_file(again, model=str(tiny_model), conditions=pythia_file, n=20, seed=11)
+    with pytest.raises(JetgenError, match="share seeds"):
+        read_pairs([pairs_file, again], model)
+
+
 def _train(steps):
     return TrainConfig(lr=1e-3, batch_size=20, total_steps=steps, warmup_steps=1,
                        checkpoint_every=5, val_every=5)
 
 
-def test_regression_distils_one_step_onto_the_pairs(tiny_model, tg_file, pairs_file, tmp_path):
+def test_regression_distils_one_step_onto_the_pairs(tiny_model, pythia_file, tg_file, pairs_file,
+                                                     tmp_path):
     out = tmp_path / "reg"
-    best = distill(out, method="regression", teacher=str(tiny_model), data=[tg_file],
-                   train=_train(10), pairs=pairs_file, validation=StageValidation(val_jets=10))
+    train = _train(10)
+    train.val_data = [str(tg_file)]  # validated on another file, whole
+    best = distill(out, method="regression", teacher=str(tiny_model), data=[pythia_file],
+                   train=train, pairs=[pairs_file], validation=StageValidation(val_jets=10))
     student, meta = read_model(best)
     assert student.config.steps == 1 and student.config.sampler == "euler"
     recorded = meta["distillation"]
     assert recorded["method"] == "regression" and recorded["pairs"]["jets"] == 160
     assert recorded["pairs"]["file"] == str(pairs_file)
+    assert meta["validation_data"] == [str(tg_file)]
     log = [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in log] == list(range(1, 11))
     # Ten steps at a high rate on the same 160 pairs: the regression loss comes down.
@@ -145,7 +163,7 @@ def test_adversarial_stage_anchors_to_pairs(one_step, tg_file, pairs_file, tmp_p
     out = tmp_path / "adv"
     settings = AdversarialSettings(disc_warmup=2, disc_dim=16, disc_depth=1, disc_lr=3e-3)
     best = distill(out, method="adversarial", teacher=str(one_step), data=[tg_file],
-                   train=_train(5), adversarial=settings, pairs=pairs_file,
+                   train=_train(5), adversarial=settings, pairs=[pairs_file],
                    validation=StageValidation(val_jets=10))
     log = [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines()]
     # The one-step start is not the 3-step teacher: the pair anchor is not zero from the

@@ -44,9 +44,13 @@ def distill(
     anchor_weight: float = typer.Option(1.0, "--anchor-weight", help="Adversarial: weight of "
                                         "the MSE to the anchor (--pairs, else the frozen "
                                         "starting student)."),
-    pairs: Path | None = typer.Option(None, "--pairs", help="Regression and adversarial: "
-                                      "the teacher's jets for fixed seeds, from `jetgen "
-                                      "sample --model TEACHER --conditions TRAIN.h5`."),
+    pairs: list[Path] | None = typer.Option(None, "--pairs", help="Regression and "
+                                            "adversarial: the teacher's jets for fixed seeds, "
+                                            "from `jetgen sample --model TEACHER --conditions "
+                                            "TRAIN.h5` (repeat for several files)."),
+    val_data: list[Path] | None = typer.Option(None, "--val-data", help="Files to validate "
+                                               "on, whole (default: the validation split of "
+                                               "--data; with it, all of --data is trained on)."),
     disc_lr: float = typer.Option(1e-4, "--disc-lr", help="Adversarial: discriminator "
                                   "learning rate."),
     val_every: int | None = typer.Option(None, "--val-every", help="Optimiser steps between "
@@ -89,7 +93,8 @@ def distill(
     from ..threads import using_threads
     from .progress import step_progress
 
-    cfg = train_config(train_steps, lr=lr, batch_size=batch_size, val_every=val_every)
+    cfg = train_config(train_steps, lr=lr, batch_size=batch_size, val_every=val_every,
+                       val_data=val_data)
     settings = AdversarialSettings(adv_weight=adv_weight, anchor_weight=anchor_weight,
                                    disc_lr=disc_lr, disc_warmup=disc_warmup)
     student_net = load_run_config(student_config).model.net if student_config else None

@@ -98,7 +98,7 @@ def distill(output: Path, *, method: str = "progressive", factor: int = 2, steps
             on_step: Callable[[dict], None] | None = None,
             on_round: Callable[[int, int], None] | None = None,
             adversarial: AdversarialSettings | None = None,
-            pairs: Path | None = None, validation: StageValidation | None = None,
+            pairs: list[Path] | None = None, validation: StageValidation | None = None,
             stop_on_signal: bool = False) -> Path:
     """Distil ``teacher``; returns the final student's weights file (in ``output``).
 
@@ -121,6 +121,8 @@ def distill(output: Path, *, method: str = "progressive", factor: int = 2, steps
     (adversarial.py, settings from ``adversarial``), anchored to ``pairs`` when given,
     else to its own frozen start; returns the best-validated weights.
     ``validation``: how the regression and adversarial stages validate and stop.
+    ``train.val_data``: files to validate on, whole (independent seeds), instead of the
+    validation split of ``data`` (all of which is then trained on).
     ``train``: how each round trains (default: :func:`train_config`'s, 2,000 steps).
     ``stop_on_signal``: SIGTERM/SIGINT end the run after the current step with an error
     naming the last checkpoint (stopping.stop_at_next_step), as ``jetgen distill`` does.
@@ -139,16 +141,19 @@ def distill(output: Path, *, method: str = "progressive", factor: int = 2, steps
 
 
 def train_config(steps: int = 2000, lr: float = 1e-4, batch_size: int = 256,
-                 val_every: int | None = None) -> TrainConfig:
+                 val_every: int | None = None,
+                 val_data: list[Path] | None = None) -> TrainConfig:
     """How a distillation round trains (the library's and ``jetgen distill``'s default):
     a warm-up of a tenth of the steps up to 100, and a checkpoint and a validation every
-    200 steps (or once at the end of a shorter run)."""
+    200 steps (or once at the end of a shorter run); ``val_data``: files to validate on
+    instead of the data's validation split."""
     if val_every is not None and val_every < 1:
         raise UsageError(f"--val-every must be at least 1, got {val_every}")
     every = max(1, min(200, steps))
     return TrainConfig(lr=lr, batch_size=batch_size, total_steps=steps,
                        warmup_steps=min(100, steps // 10 + 1), checkpoint_every=every,
-                       val_every=val_every or every)
+                       val_every=val_every or every,
+                       val_data=[str(p) for p in val_data or []])
 
 
 def _distill(output: Path, *, method: str, factor: int, steps: int, teacher: str | None,
@@ -156,7 +161,7 @@ def _distill(output: Path, *, method: str, factor: int, steps: int, teacher: str
              teacher_steps: int | None, device: str, precision: str, part: str,
              on_step: Callable[[dict], None] | None, teacher_sampler: str | None,
              on_round: Callable[[int, int], None] | None,
-             adversarial: AdversarialSettings | None, pairs: Path | None,
+             adversarial: AdversarialSettings | None, pairs: list[Path] | None,
              validation: StageValidation) -> Path:
     teacher_path = resolve_model(teacher)[0] if teacher else default_teacher()
     dev = resolve_device(device)
@@ -181,8 +186,11 @@ def _distill(output: Path, *, method: str, factor: int, steps: int, teacher: str
     if method == "progressive":
         check_factor(factor, recipe(model, part)[1])
     data = _training_data(data, meta, teacher_path)
-    train_jets, val_jets = load_splits(data, model.config.n_particles, model.config.classes)
+    val_data = [Path(p) for p in train.val_data] or None
+    train_jets, val_jets = load_splits(data, model.config.n_particles, model.config.classes,
+                                       val_data)
     lineage = {"teacher": str(teacher_path), "training_data": [str(p) for p in data],
+               "validation_data": [str(p) for p in val_data] if val_data else None,
                "reference": meta.get("reference")}
     job = Job(model.requires_grad_(False), lineage, train, train_jets, val_jets, dev,
               precision, on_step)
@@ -193,13 +201,13 @@ def _distill(output: Path, *, method: str, factor: int, steps: int, teacher: str
     if method == "regression":
         return _regression(job, output, student_net, read_pairs(pairs, model), validation)
     if method == "adversarial":
-        anchor = read_pairs(pairs, model) if pairs is not None else None
+        anchor = read_pairs(pairs, model) if pairs else None
         return _adversarial(job, output, adversarial, anchor, validation)
     return _consistency(job, output, steps, student_net)
 
 
 def _check_choices(method: str, part: str, precision: str, steps: int,
-                   teacher_sampler: str | None, pairs: Path | None) -> None:
+                   teacher_sampler: str | None, pairs: list[Path] | None) -> None:
     """Refuse bad arguments before any file is read."""
     if method not in METHODS:
         raise UsageError(f"unknown method {method!r}{nearest(method, METHODS)}")
@@ -211,10 +219,10 @@ def _check_choices(method: str, part: str, precision: str, steps: int,
                          f"--method {method}")
     if method in ("regression", "adversarial") and part != "particle":
         raise UsageError(f"--method {method} trains the particle model only")
-    if method == "regression" and pairs is None:
+    if method == "regression" and not pairs:
         raise UsageError("--method regression needs --pairs FILE: the teacher's jets for "
                          "fixed seeds (jetgen sample --model TEACHER --conditions TRAIN.h5)")
-    if pairs is not None and method not in ("regression", "adversarial"):
+    if pairs and method not in ("regression", "adversarial"):
         raise UsageError(f"--pairs is for --method regression or adversarial, not {method}")
     if method == "consistency" and steps < 1:
         raise UsageError(f"--steps must be at least 1, got {steps}")

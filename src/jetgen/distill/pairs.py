@@ -67,11 +67,32 @@ class TeacherPairs:
                 "steps": p.get("steps"), "seed": p.get("seed")}
 
 
-def read_pairs(path: str | Path, model: JetModel) -> TeacherPairs:
-    """Pairs from a ``jetgen sample --conditions`` file, in ``model``'s space (the student's
-    standardiser and conditioning). Refuses files that cannot be pairs: no per-jet seeds,
-    no conditions, a stochastic sampler, or another particle count."""
-    path = Path(path)
+def read_pairs(paths: Path | str | list, model: JetModel) -> TeacherPairs:
+    """Pairs from one or more ``jetgen sample --conditions`` files (e.g. one per class, or
+    the shards of one run), in ``model``'s space (the student's standardiser and
+    conditioning). Refuses files that cannot be pairs: no per-jet seeds, no conditions, a
+    stochastic sampler, another particle count, or seeds repeated across files (two runs
+    with the same --seed draw the same noise for their j-th jets)."""
+    paths = [Path(p) for p in (paths if isinstance(paths, list) else [paths])]
+    parts = [_read_one(p, model) for p in paths]
+    seeds = torch.cat([p.seeds for p in parts])
+    if len(torch.unique(seeds)) < len(seeds):
+        raise JetgenError(f"{', '.join(map(str, paths))}: jets share seeds, so their noise "
+                          "repeats; give each pairs run its own --seed")
+    prov = parts[0].provenance if len(parts) == 1 else {
+        "file": [p.provenance["file"] for p in parts],
+        **{k: _common(parts, k) for k in ("model", "model_sha256", "sampler", "steps", "seed")}}
+    return TeacherPairs(seeds, *(torch.cat([getattr(p, k) for p in parts])
+                                 for k in ("mask", "cond", "target", "jet_type")), prov)
+
+
+def _common(parts: list[TeacherPairs], key: str):
+    """A provenance field shared by all files, else the list of each file's."""
+    values = [p.provenance.get(key) for p in parts]
+    return values[0] if all(v == values[0] for v in values) else values
+
+
+def _read_one(path: Path, model: JetModel) -> TeacherPairs:
     if not path.exists():
         raise JetgenError(f"pairs file not found: {path}")
     prov = read_provenance(path)
