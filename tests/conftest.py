@@ -7,6 +7,10 @@ another) and the ``--slow`` switch: tests marked ``slow`` (minutes each) run onl
 * ``train_teacher(name, run, data)``: a model trained once per session (on ``pythia_file``
   by default), and the teachers built with it: ``tiny_model``, ``distill_teacher``,
   ``smallest_teacher`` (with its data);
+* ``one_step_model``: ``tiny_model`` made to sample in one Euler step (a one-step student
+  for the adversarial and regression stages);
+* ``random_jets(n, p, seed)``: jets of random features in the JetNet layout, for I/O tests
+  that need shapes, masks and columns rather than physics;
 * ``one_thread``: torch on one thread for tests made of many tiny tensor ops.
 """
 
@@ -138,6 +142,40 @@ def smallest_teacher(train_teacher, tmp_path_factory) -> Teacher:
     jets): for tests that run the CLI many times and read or alter its data."""
     data = _write_pythia(tmp_path_factory.mktemp("smallest_data") / "tg30.h5", 60, (21, 22))
     return train_teacher("smallest", _smallest_run(2), data)
+
+
+@pytest.fixture(scope="session")
+def one_step_model(tiny_model, tmp_path_factory) -> Path:
+    """The tiny (barely trained) model made to sample in one Euler step: its jets are far
+    from real ones, which a working discriminator must notice at once."""
+    from jetgen.models.checkpoint import read_model, save_model
+
+    model, meta = read_model(tiny_model)
+    model.config.steps, model.config.sampler = 1, "euler"
+    path = tmp_path_factory.mktemp("one") / "one.safetensors"
+    save_model(path, model, metadata={k: v for k, v in meta.items() if k != "config"})
+    return path
+
+
+def _random_jets(n: int = 50, p: int = 30, seed: int = 0):
+    import numpy as np
+
+    from jetgen.jets import Jets
+
+    rng = np.random.default_rng(seed)
+    counts = rng.integers(1, p + 1, n)
+    mask = np.arange(p)[None] < counts[:, None]
+    particles = rng.normal(size=(n, p, 3)).astype(np.float32) * mask[..., None]
+    jet = np.stack([rng.uniform(800, 1600, n), rng.normal(size=n), rng.uniform(10, 300, n),
+                    counts], 1)
+    # Seeds offset from the row index, so a reader that confused the two would show.
+    extra = {"jet_seed": np.arange(n, dtype=np.uint64) + 7}
+    return Jets(particles, mask, jet, rng.integers(0, 5, n), extra)
+
+
+@pytest.fixture(scope="session")
+def random_jets() -> Callable:
+    return _random_jets
 
 
 @pytest.fixture

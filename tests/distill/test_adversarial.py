@@ -15,7 +15,7 @@ from jetgen.distill.observables import NAMES, observables
 from jetgen.distill.validated import StageValidation
 from jetgen.evaluation.substructure import substructure
 from jetgen.io.hdf5 import HDF5Writer
-from jetgen.models.checkpoint import read_model, save_model
+from jetgen.models.checkpoint import read_model
 
 
 @pytest.fixture(scope="module")
@@ -27,22 +27,11 @@ def top_file(tmp_path_factory):
     return path
 
 
-@pytest.fixture(scope="module")
-def one_step(tiny_model, tmp_path_factory):
-    """The tiny (barely trained) model made to sample in one Euler step: its jets are far
-    from real ones, which a working discriminator must notice at once."""
-    model, meta = read_model(tiny_model)
-    model.config.steps, model.config.sampler = 1, "euler"
-    path = tmp_path_factory.mktemp("one") / "one.safetensors"
-    save_model(path, model, metadata={k: v for k, v in meta.items() if k != "config"})
-    return path
-
-
-def run(one_step, top_file, out, steps):
+def run(one_step_model, top_file, out, steps):
     train = TrainConfig(lr=1e-3, batch_size=32, total_steps=steps, warmup_steps=1,
                         checkpoint_every=10, val_every=10)
     settings = AdversarialSettings(disc_warmup=3, disc_dim=16, disc_depth=1, disc_lr=3e-3)
-    return distill(out, method="adversarial", teacher=str(one_step), data=[top_file],
+    return distill(out, method="adversarial", teacher=str(one_step_model), data=[top_file],
                    train=train, adversarial=settings, validation=StageValidation(val_jets=10))
 
 
@@ -50,9 +39,9 @@ def records(out):
     return [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
 
 
-def test_generator_moves_and_discriminator_learns(one_step, top_file, tmp_path):
+def test_generator_moves_and_discriminator_learns(one_step_model, top_file, tmp_path):
     out = tmp_path / "adv"
-    best = run(one_step, top_file, out, 20)
+    best = run(one_step_model, top_file, out, 20)
     log = records(out)
     assert [r["step"] for r in log] == list(range(1, 21))
     # Before the warm-up ends only the critic learns: the generator stays on its anchor.
@@ -68,7 +57,7 @@ def test_generator_moves_and_discriminator_learns(one_step, top_file, tmp_path):
     assert (out / "validation.png").stat().st_size > 0
     student, meta = read_model(best)
     assert meta["distillation"]["method"] == "adversarial" and student.config.steps == 1
-    start = read_model(one_step)[0]
+    start = read_model(one_step_model)[0]
     pairs = zip(student.particle.state_dict().values(), start.particle.state_dict().values(),
                 strict=True)
     moved = any(not torch.equal(a, b) for a, b in pairs)
@@ -76,11 +65,11 @@ def test_generator_moves_and_discriminator_learns(one_step, top_file, tmp_path):
         student.jet.state_dict().values(), start.jet.state_dict().values(), strict=True))
 
 
-def test_resume_continues_the_run_and_its_critic(one_step, top_file, tmp_path):
+def test_resume_continues_the_run_and_its_critic(one_step_model, top_file, tmp_path):
     out = tmp_path / "adv"
-    run(one_step, top_file, out, 10)
+    run(one_step_model, top_file, out, 10)
     critic = (out / "discriminator.safetensors").read_bytes()
-    run(one_step, top_file, out, 20)
+    run(one_step_model, top_file, out, 20)
     assert [r["step"] for r in records(out)] == list(range(1, 21))
     history = json.loads((out / "validation.json").read_text())["history"]
     assert [h["step"] for h in history] == [0, 10, 20]

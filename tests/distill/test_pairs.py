@@ -17,17 +17,8 @@ from jetgen.distill.pairs import PairRegression, jetnet_form, read_pairs
 from jetgen.distill.validated import StageValidation
 from jetgen.errors import JetgenError
 from jetgen.jets import CLASSES
-from jetgen.models.checkpoint import read_model, save_model
+from jetgen.models.checkpoint import read_model
 from jetgen.sampling.run import sample_to_file
-
-
-@pytest.fixture(scope="module")
-def one_step(tiny_model, tmp_path_factory):
-    model, meta = read_model(tiny_model)
-    model.config.steps, model.config.sampler = 1, "euler"
-    path = tmp_path_factory.mktemp("one") / "one.safetensors"
-    save_model(path, model, metadata={k: v for k, v in meta.items() if k != "config"})
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -72,14 +63,14 @@ def test_pairs_redraw_the_noise_the_teacher_started_from(tiny_model, pairs_file)
     assert not torch.allclose(other, noise, atol=0.1)
 
 
-def test_regression_loss_vanishes_for_the_model_that_made_the_pairs(one_step, pythia_file,
+def test_regression_loss_vanishes_for_the_model_that_made_the_pairs(one_step_model, pythia_file,
                                                                      tmp_path):
     path = tmp_path / "one-pairs.h5"
-    sample_to_file(path, model=str(one_step), conditions=pythia_file, n=40, seed=3)
-    student = read_model(one_step)[0]
+    sample_to_file(path, model=str(one_step_model), conditions=pythia_file, n=40, seed=3)
+    student = read_model(one_step_model)[0]
     loss = PairRegression(read_pairs(path, student), 16)
     gen = torch.Generator().manual_seed(0)
-    nudged = read_model(one_step)[0]
+    nudged = read_model(one_step_model)[0]
     with torch.no_grad():
         weight = next(p for p in nudged.particle.parameters() if p.ndim == 2)
         weight.add_(0.05 * torch.randn(weight.shape, generator=torch.Generator().manual_seed(1)))
@@ -159,10 +150,10 @@ def test_regression_distils_one_step_onto_the_pairs(tiny_model, pythia_file, tg_
     assert [h["step"] for h in history] == [0, 5, 10]
 
 
-def test_adversarial_stage_anchors_to_pairs(one_step, tg_file, pairs_file, tmp_path):
+def test_adversarial_stage_anchors_to_pairs(one_step_model, tg_file, pairs_file, tmp_path):
     out = tmp_path / "adv"
     settings = AdversarialSettings(disc_warmup=2, disc_dim=16, disc_depth=1, disc_lr=3e-3)
-    best = distill(out, method="adversarial", teacher=str(one_step), data=[tg_file],
+    best = distill(out, method="adversarial", teacher=str(one_step_model), data=[tg_file],
                    train=_train(5), adversarial=settings, pairs=[pairs_file],
                    validation=StageValidation(val_jets=10))
     log = [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines()]

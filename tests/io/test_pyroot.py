@@ -2,16 +2,15 @@
 
 import numpy as np
 import pytest
-from test_round_trip import make_jets
 
 from jetgen.io import open_writer
 
 
 @pytest.mark.root
-def test_root_rdataframe_reads_the_ttree(tmp_path):
+def test_root_rdataframe_reads_the_ttree(random_jets, tmp_path):
     ROOT = pytest.importorskip("ROOT")
     path = tmp_path / "jets.root"
-    jets = make_jets(500)
+    jets = random_jets(500)
     with open_writer(path, 30, {"kind": "test"}) as writer:
         writer.write(jets)
     frame = ROOT.RDataFrame("tree", str(path))

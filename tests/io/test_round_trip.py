@@ -8,24 +8,12 @@ import uproot
 from jetgen.cli.main import main
 from jetgen.errors import JetgenError
 from jetgen.io import open_writer, read_jets, read_provenance
-from jetgen.jets import Jets
-
-
-def make_jets(n=50, p=30, seed=0):
-    rng = np.random.default_rng(seed)
-    counts = rng.integers(1, p + 1, n)
-    mask = np.arange(p)[None] < counts[:, None]
-    particles = rng.normal(size=(n, p, 3)).astype(np.float32) * mask[..., None]
-    jet = np.stack([rng.uniform(800, 1600, n), rng.normal(size=n), rng.uniform(10, 300, n),
-                    counts], 1)
-    extra = {"jet_seed": np.arange(n, dtype=np.uint64) + 7}
-    return Jets(particles, mask, jet, rng.integers(0, 5, n), extra)
 
 
 @pytest.mark.parametrize("suffix", [".root", ".h5"])
-def test_round_trip_keeps_jets_columns_and_provenance(tmp_path, suffix):
+def test_round_trip_keeps_jets_columns_and_provenance(random_jets, tmp_path, suffix):
     path = tmp_path / f"jets{suffix}"
-    jets = make_jets()
+    jets = random_jets()
     with open_writer(path, 30, {"kind": "test", "seed": 3}) as writer:
         writer.write(jets[:20])
         writer.write(jets[20:])
@@ -38,10 +26,10 @@ def test_round_trip_keeps_jets_columns_and_provenance(tmp_path, suffix):
     assert read_provenance(path)["seed"] == 3
 
 
-def test_root_output_is_a_ttree_with_the_documented_branches(tmp_path):
+def test_root_output_is_a_ttree_with_the_documented_branches(random_jets, tmp_path):
     path = tmp_path / "jets.root"
     with open_writer(path, 30, {}) as writer:
-        writer.write(make_jets())
+        writer.write(random_jets())
     with uproot.open(path) as f:
         tree = f["tree"]
         assert tree.classname == "TTree"
@@ -52,9 +40,9 @@ def test_root_output_is_a_ttree_with_the_documented_branches(tmp_path):
     assert types["jet_type"] == "int32_t" and types["jet_seed"] == "uint64_t"
 
 
-def test_hdf5_output_loads_like_a_jetnet_file(tmp_path):
+def test_hdf5_output_loads_like_a_jetnet_file(random_jets, tmp_path):
     path = tmp_path / "jets.h5"
-    jets = make_jets()
+    jets = random_jets()
     with open_writer(path, 30, {}) as writer:
         writer.write(jets)
     with h5py.File(path) as f:
@@ -66,22 +54,22 @@ def test_hdf5_output_loads_like_a_jetnet_file(tmp_path):
 
 
 @pytest.mark.parametrize("suffix", [".root", ".h5"])
-def test_failed_write_leaves_nothing_behind(tmp_path, suffix):
+def test_failed_write_leaves_nothing_behind(random_jets, tmp_path, suffix):
     path = tmp_path / f"jets{suffix}"
     with pytest.raises(RuntimeError), open_writer(path, 30, {}) as writer:
-        writer.write(make_jets())
+        writer.write(random_jets())
         raise RuntimeError("killed mid-write")
     assert list(tmp_path.iterdir()) == []
 
 
-def test_existing_output_is_not_overwritten_without_the_flag(tmp_path):
+def test_existing_output_is_not_overwritten_without_the_flag(random_jets, tmp_path):
     path = tmp_path / "jets.root"
     path.write_text("precious")
     with pytest.raises(JetgenError, match="--overwrite"):
         open_writer(path, 30, {})
     assert path.read_text() == "precious"
     with open_writer(path, 30, {}, overwrite=True) as writer:
-        writer.write(make_jets())
+        writer.write(random_jets())
     assert len(read_jets(path)) == 50
 
 
@@ -102,10 +90,10 @@ def test_bad_input_files_give_one_clear_error(tmp_path, content, name, message):
         read_jets(path)
 
 
-def test_truncated_root_file_is_reported(tmp_path):
+def test_truncated_root_file_is_reported(random_jets, tmp_path):
     path = tmp_path / "jets.root"
     with open_writer(path, 30, {}) as writer:
-        writer.write(make_jets(2000))
+        writer.write(random_jets(2000))
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
     with pytest.raises(JetgenError, match=r"jets\.root"):
@@ -131,10 +119,10 @@ def test_wrong_hdf5_schema_names_the_missing_dataset(tmp_path):
         read_jets(path)
 
 
-def test_info_prints_counts_and_fails_cleanly(tmp_path, capsys):
+def test_info_prints_counts_and_fails_cleanly(random_jets, tmp_path, capsys):
     path = tmp_path / "jets.h5"
     with open_writer(path, 30, {"kind": "test"}) as writer:
-        writer.write(make_jets())
+        writer.write(random_jets())
     assert main(["info", str(path), "--json"]) == 0
     out = capsys.readouterr().out
     assert '"jets": 50' in out and '"particles": 30' in out

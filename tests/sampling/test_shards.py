@@ -14,7 +14,6 @@ import pytest
 from jetgen.cli.main import main
 from jetgen.io import count_jets, open_writer, read_jets, read_provenance
 from jetgen.io.root import part_files
-from jetgen.jets import Jets
 from jetgen.sampling.merge import merge_shards
 from jetgen.sampling.plan import COMPUTE_BLOCK
 from jetgen.sampling.run import sample_to_file
@@ -100,18 +99,7 @@ def test_merge_refuses_shards_that_differ_in_what_changes_the_bits(tiny_model, t
     assert expected in err and not (tmp_path / "all.h5").exists()
 
 
-def random_jets(n: int, p: int = 30, seed: int = 0) -> Jets:
-    rng = np.random.default_rng(seed)
-    counts = rng.integers(1, p + 1, n)
-    mask = np.arange(p)[None] < counts[:, None]
-    particles = rng.normal(size=(n, p, 3)).astype(np.float32) * mask[..., None]
-    jet = np.stack([rng.uniform(800, 1600, n), rng.normal(size=n), rng.uniform(10, 300, n),
-                    counts], 1)
-    return Jets(particles, mask, jet, rng.integers(0, 5, n),
-                {"jet_seed": np.arange(n, dtype=np.uint64)})
-
-
-def test_root_output_rolls_over_into_numbered_files(tmp_path, capsys):
+def test_root_output_rolls_over_into_numbered_files(random_jets, tmp_path, capsys):
     jets = random_jets(1000)
     out = tmp_path / "out.root"
     with open_writer(out, 30, {"kind": "test"}, max_bytes=150_000) as writer:
