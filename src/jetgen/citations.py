@@ -38,6 +38,14 @@ CITATIONS: dict[str, str] = {
   eprint = {2303.01469},
   archivePrefix = {arXiv}
 }""",
+    "knowledge-distillation": """@article{Luhman:2021kd,
+  author = {Luhman, Eric and Luhman, Troy},
+  title = {Knowledge Distillation in Iterative Generative Models for Improved Sampling Speed},
+  journal = {arXiv preprint},
+  year = {2021},
+  eprint = {2101.02388},
+  archivePrefix = {arXiv}
+}""",
     "pc-jedi": """@article{Leigh:2023toe,
   author = {Leigh, Matthew and Sengupta, Debajyoti and Qu\\'etant, Guillaume and Raine, John Andrew and Zoch, Knut and Golling, Tobias},
   title = {{PC-JeDi: Diffusion for particle cloud generation in high energy physics}},
