@@ -7,6 +7,8 @@ another) and the ``--slow`` switch: tests marked ``slow`` (minutes each) run onl
 * ``train_teacher(name, run, data)``: a model trained once per session (on ``pythia_file``
   by default), and the teachers built with it: ``tiny_model``, ``distill_teacher``,
   ``smallest_teacher`` (with its data);
+* ``tg_file``: 160 top + 160 gluon Pythia jets, enough for a validation split with two
+  halves of 10 jets per class (the physics-validated stages);
 * ``one_step_model``: ``tiny_model`` made to sample in one Euler step (a one-step student
   for the adversarial and regression stages);
 * ``random_jets(n, p, seed)``: jets of random features in the JetNet layout, for I/O tests
@@ -142,6 +144,11 @@ def smallest_teacher(train_teacher, tmp_path_factory) -> Teacher:
     jets): for tests that run the CLI many times and read or alter its data."""
     data = _write_pythia(tmp_path_factory.mktemp("smallest_data") / "tg30.h5", 60, (21, 22))
     return train_teacher("smallest", _smallest_run(2), data)
+
+
+@pytest.fixture(scope="session")
+def tg_file(tmp_path_factory) -> Path:
+    return _write_pythia(tmp_path_factory.mktemp("tg") / "tg30.h5", 160, (31, 32))
 
 
 @pytest.fixture(scope="session")

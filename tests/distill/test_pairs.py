@@ -22,20 +22,6 @@ from jetgen.sampling.run import sample_to_file
 
 
 @pytest.fixture(scope="module")
-def tg_file(tmp_path_factory):
-    """160 real top and 160 gluon jets: a validation split with two halves of 10 per class."""
-    from jetgen.data.pythia import generate_block
-    from jetgen.io.hdf5 import HDF5Writer
-    from jetgen.jets import Jets
-
-    path = tmp_path_factory.mktemp("tg") / "tg30.h5"
-    with HDF5Writer(path, 30, {"kind": "training data"}) as writer:
-        writer.write(Jets.concatenate([generate_block("t", 160, 30, 31)[0],
-                                       generate_block("g", 160, 30, 32)[0]]))
-    return path
-
-
-@pytest.fixture(scope="module")
 def pairs_file(tiny_model, pythia_file, tmp_path_factory):
     """The tiny multi-step teacher's jets for the kinematics of 160 real jets (t, g)."""
     path = tmp_path_factory.mktemp("pairs") / "pairs.h5"

@@ -51,6 +51,15 @@ def distill(
     val_data: list[Path] | None = typer.Option(None, "--val-data", help="Files to validate "
                                                "on, whole (default: the validation split of "
                                                "--data; with it, all of --data is trained on)."),
+    dm_weight: float = typer.Option(0.0, "--dm-weight", help="Adversarial: weight of "
+                                    "distribution matching to --score-teacher (0: off)."),
+    score_teacher: str | None = typer.Option(None, "--score-teacher", help="Adversarial: "
+                                             "the multi-step teacher whose denoiser is the "
+                                             "real score for --dm-weight."),
+    fake_lr: float = typer.Option(1e-4, "--fake-lr", help="Adversarial: learning rate of "
+                                  "the fake score (distribution matching)."),
+    fake_updates: int = typer.Option(1, "--fake-updates", help="Adversarial: fake-score "
+                                     "steps per student step."),
     disc_lr: float = typer.Option(1e-4, "--disc-lr", help="Adversarial: discriminator "
                                   "learning rate."),
     val_every: int | None = typer.Option(None, "--val-every", help="Optimiser steps between "
@@ -80,6 +89,11 @@ def distill(
     jetgen distill --method adversarial --teacher pythia30-epic1 --data data/t30.h5
     --train-steps 2000 --lr 3e-5 --precision bf16 -o runs/adv
 
+    Match a one-step student's distribution to a multi-step teacher's (DMD2: distribution
+    matching plus the critic, no anchor):
+    jetgen distill --method adversarial --teacher pythia30-adv1 --score-teacher
+    pythia30-teacher --dm-weight 1 --anchor-weight 0 --data data/t30.h5 -o runs/dmd
+
     One step straight onto the teacher's own jets (made once, reusable, shardable):
     jetgen sample --model pythia30-teacher --conditions data/t30.h5 --n 2000 --seed 7
     -o pairs.h5 ; jetgen distill --method regression --pairs pairs.h5
@@ -96,7 +110,9 @@ def distill(
     cfg = train_config(train_steps, lr=lr, batch_size=batch_size, val_every=val_every,
                        val_data=val_data)
     settings = AdversarialSettings(adv_weight=adv_weight, anchor_weight=anchor_weight,
-                                   disc_lr=disc_lr, disc_warmup=disc_warmup)
+                                   disc_lr=disc_lr, disc_warmup=disc_warmup,
+                                   dm_weight=dm_weight, fake_lr=fake_lr,
+                                   fake_updates=fake_updates)
     student_net = load_run_config(student_config).model.net if student_config else None
     with using_threads(threads), step_progress(f"distilling ({method})", train_steps) as update:
         path = run_distill(output, method=method, factor=factor, steps=steps, teacher=teacher,
@@ -105,5 +121,5 @@ def distill(
                            device=device, precision=precision, part=part, on_step=update,
                            adversarial=settings, pairs=pairs,
                            validation=StageValidation(val_jets=val_jets, patience=patience),
-                           stop_on_signal=True)
+                           score_teacher=score_teacher, stop_on_signal=True)
     typer.echo(f"student weights: {path} (sample with `jetgen sample --model {path}`)")

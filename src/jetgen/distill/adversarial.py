@@ -41,11 +41,13 @@ from ..jets import CLASSES, Jets
 from ..models.jetmodel import N_JET, JetModel
 from .common import masked_mse, one_step_sample, with_precision
 from .discriminator import Discriminator
+from .matching import DistributionMatching
 from .observables import observables
 from .pairs import PairRegression
 from .validated import ValidatedTrainer
 
 DISC_FILE = "discriminator.safetensors"
+FAKE_SCORE_FILE = "fake_score.safetensors"
 
 
 @dataclass
@@ -55,13 +57,24 @@ class AdversarialSettings:
     disc_lr: float = 1e-4
     disc_dim: int = 64
     disc_depth: int = 2
-    #: Steps in which only the discriminator learns: a critic at chance gives the
-    #: generator noise for gradients, which pulls it off the anchor for nothing.
+    #: Steps in which only the critics (discriminator, fake score) learn: a critic at
+    #: chance gives the generator noise for gradients, which pulls it off the anchor for
+    #: nothing.
     disc_warmup: int = 200
+    #: Weight of distribution matching against a multi-step teacher (matching.py); 0: off.
+    dm_weight: float = 0.0
+    fake_lr: float = 1e-4
+    #: Fake-score steps per student step.
+    fake_updates: int = 1
 
     def check(self) -> None:
-        if self.adv_weight <= 0 or self.anchor_weight < 0:
-            raise UsageError("--adv-weight must be positive and --anchor-weight not negative")
+        if self.adv_weight < 0 or self.anchor_weight < 0 or self.dm_weight < 0:
+            raise UsageError("--adv-weight, --anchor-weight and --dm-weight must not be "
+                             "negative")
+        if self.adv_weight == 0 and self.dm_weight == 0:
+            raise UsageError("nothing to train on: give --adv-weight or --dm-weight")
+        if self.fake_updates < 1 or self.fake_lr <= 0:
+            raise UsageError("--fake-updates must be at least 1 and --fake-lr positive")
         if self.disc_warmup < 0:
             raise UsageError("--disc-warmup must not be negative")
 
@@ -87,10 +100,11 @@ class AdversarialObjective:
     per-jet loss. Keeps the discriminator's last loss and accuracy for the log."""
 
     def __init__(self, anchor: JetModel | PairRegression, disc: Discriminator,
-                 settings: AdversarialSettings):
+                 settings: AdversarialSettings, matching: DistributionMatching | None = None):
         if isinstance(anchor, JetModel):
             anchor = anchor.requires_grad_(False).eval()
         self.anchor = anchor
+        self.matching = matching
         self.disc = disc
         self.settings = settings
         self.opt = torch.optim.AdamW(disc.parameters(), lr=settings.disc_lr, betas=(0.5, 0.9),
@@ -104,7 +118,7 @@ class AdversarialObjective:
             return observables(to_physical(model, x, mask), mask)
 
     def __call__(self, student: JetModel, batch, gen: torch.Generator):
-        x, mask, cond, _, _ = batch
+        x, mask, cond, jet, jet_type = batch
         noise = torch.randn(x.shape, generator=gen).to(x.device) * mask[..., None]
         fake = one_step_sample(student, noise, mask, cond)
         with torch.no_grad():
@@ -132,8 +146,15 @@ class AdversarialObjective:
         self.stats = {"disc_loss": loss_d.item(), "disc_accuracy": accuracy.item(),
                       "adv_loss": adv.mean().item(), "anchor_mse": mse.mean().item()}
         s = self.settings
-        adv_weight = s.adv_weight if self.step >= s.disc_warmup else 0.0
-        return adv_weight * adv + s.anchor_weight * mse, torch.zeros_like(adv)
+        warm = self.step >= s.disc_warmup
+        loss = (s.adv_weight if warm else 0.0) * adv + s.anchor_weight * mse
+        if self.matching is not None:
+            xt, tcond = self.matching.inputs(fake, mask, jet, jet_type)
+            self.matching.update_fake(xt, mask, tcond, gen)
+            dm = self.matching.loss(xt, mask, tcond, gen)
+            self.stats.update(self.matching.stats, dm_loss=dm.mean().item())
+            loss = loss + (s.dm_weight if warm else 0.0) * dm
+        return loss, torch.zeros_like(adv)
 
 
 def make_discriminator(student: JetModel, train_x: torch.Tensor, train_mask: torch.Tensor,
@@ -153,7 +174,8 @@ class AdversarialTrainer(ValidatedTrainer):
 
     def __init__(self, model: JetModel, run: RunConfig, run_dir: Path, train: Jets, val: Jets,
                  device: torch.device, provenance: dict, *, settings: AdversarialSettings,
-                 anchor: JetModel | PairRegression, patience: int, precision: str = "fp32"):
+                 anchor: JetModel | PairRegression, patience: int, precision: str = "fp32",
+                 score_teacher: JetModel | None = None):
         super().__init__(model, run, run_dir, train, val, device, provenance,
                          loss_fn=_unset_loss, patience=patience)
         self.settings = settings
@@ -161,7 +183,14 @@ class AdversarialTrainer(ValidatedTrainer):
                                   settings, self.cfg.seed).to(self.device)
         if isinstance(anchor, JetModel):
             anchor = anchor.to(self.device)
-        self.objective_ = AdversarialObjective(anchor, disc, settings)
+        matching = None
+        if settings.dm_weight > 0:
+            if score_teacher is None:
+                raise UsageError("--dm-weight needs --score-teacher, the multi-step teacher "
+                                 "whose distribution the student matches")
+            matching = DistributionMatching(score_teacher.to(self.device), self.model,
+                                            settings.fake_lr, settings.fake_updates)
+        self.objective_ = AdversarialObjective(anchor, disc, settings, matching)
         self.loss_fn = with_precision(self.objective_, device, precision)
 
     def train_step(self) -> dict:
@@ -187,6 +216,12 @@ class AdversarialTrainer(ValidatedTrainer):
         save_file(tensors, str(tmp), metadata={
             "step": str(self.step), "settings": str(asdict(self.settings))})
         commit(tmp, path)
+        if self.objective_.matching is not None:
+            path = self.run_dir / FAKE_SCORE_FILE
+            tmp = temporary_sibling(path)
+            save_file(self.objective_.matching.state(), str(tmp),
+                      metadata={"step": str(self.step)})
+            commit(tmp, path)
 
     def resume(self) -> bool:
         from safetensors.torch import load_file
@@ -203,6 +238,9 @@ class AdversarialTrainer(ValidatedTrainer):
                 if key.startswith("opt."):
                     _, i, name = key.split(".", 2)
                     opt.state[params[int(i)]][name] = value.to(self.device)
+        path = self.run_dir / FAKE_SCORE_FILE
+        if self.objective_.matching is not None and path.exists():
+            self.objective_.matching.load(load_file(str(path)), self.device)
         return True
 
 

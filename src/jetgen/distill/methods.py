@@ -99,7 +99,7 @@ def distill(output: Path, *, method: str = "progressive", factor: int = 2, steps
             on_round: Callable[[int, int], None] | None = None,
             adversarial: AdversarialSettings | None = None,
             pairs: list[Path] | None = None, validation: StageValidation | None = None,
-            stop_on_signal: bool = False) -> Path:
+            score_teacher: str | None = None, stop_on_signal: bool = False) -> Path:
     """Distil ``teacher``; returns the final student's weights file (in ``output``).
 
     ``student_net``: a particle network for the (first) student other than the teacher's,
@@ -119,7 +119,9 @@ def distill(output: Path, *, method: str = "progressive", factor: int = 2, steps
     (pairs.py); returns the best-validated weights.
     ``method="adversarial"``: fine-tune the one-step ``teacher`` against real jets
     (adversarial.py, settings from ``adversarial``), anchored to ``pairs`` when given,
-    else to its own frozen start; returns the best-validated weights.
+    else to its own frozen start, and with ``adversarial.dm_weight`` > 0 matched to the
+    distribution of ``score_teacher`` (a multi-step teacher; matching.py); returns the
+    best-validated weights.
     ``validation``: how the regression and adversarial stages validate and stop.
     ``train.val_data``: files to validate on, whole (independent seeds), instead of the
     validation split of ``data`` (all of which is then trained on).
@@ -137,7 +139,8 @@ def distill(output: Path, *, method: str = "progressive", factor: int = 2, steps
                         teacher_steps=teacher_steps, device=device, precision=precision,
                         part=part, on_step=watch(on_step), teacher_sampler=teacher_sampler,
                         on_round=on_round, adversarial=adversarial, pairs=pairs,
-                        validation=validation or StageValidation())
+                        validation=validation or StageValidation(),
+                        score_teacher=score_teacher)
 
 
 def train_config(steps: int = 2000, lr: float = 1e-4, batch_size: int = 256,
@@ -162,7 +165,7 @@ def _distill(output: Path, *, method: str, factor: int, steps: int, teacher: str
              on_step: Callable[[dict], None] | None, teacher_sampler: str | None,
              on_round: Callable[[int, int], None] | None,
              adversarial: AdversarialSettings | None, pairs: list[Path] | None,
-             validation: StageValidation) -> Path:
+             validation: StageValidation, score_teacher: str | None) -> Path:
     teacher_path = resolve_model(teacher)[0] if teacher else default_teacher()
     dev = resolve_device(device)
     model, meta = read_model(teacher_path, dev)
@@ -179,10 +182,14 @@ def _distill(output: Path, *, method: str, factor: int, steps: int, teacher: str
         check_compress(model, student_net)  # before reading any data
     if method in ("regression", "adversarial"):
         validation.check()
+    scorer = None
     if method == "adversarial":
         check_one_step(model)
         adversarial = adversarial or AdversarialSettings()
         adversarial.check()
+        if adversarial.dm_weight > 0:
+            scorer = _score_teacher(score_teacher, model, dev)
+            lineage_score = str(resolve_model(score_teacher)[0])
     if method == "progressive":
         check_factor(factor, recipe(model, part)[1])
     data = _training_data(data, meta, teacher_path)
@@ -202,8 +209,32 @@ def _distill(output: Path, *, method: str, factor: int, steps: int, teacher: str
         return _regression(job, output, student_net, read_pairs(pairs, model), validation)
     if method == "adversarial":
         anchor = read_pairs(pairs, model) if pairs else None
-        return _adversarial(job, output, adversarial, anchor, validation)
+        if scorer is not None:
+            job.lineage["score_teacher"] = lineage_score
+        return _adversarial(job, output, adversarial, anchor, validation, scorer)
     return _consistency(job, output, steps, student_net)
+
+
+def _score_teacher(name: str | None, student: JetModel, device) -> JetModel:
+    """The multi-step teacher whose denoiser is the real score for distribution matching:
+    an EDM model trained as such (a distilled student's denoiser is trained only on its own
+    few noise levels), for the same particles and classes."""
+    if not name:
+        raise UsageError("--dm-weight needs --score-teacher, the multi-step teacher whose "
+                         "distribution the student matches")
+    path = resolve_model(name)[0]
+    model, meta = read_model(path, device)
+    if (model.config.parameterization != "edm" or meta.get("distillation")
+            or model.config.steps == 1):
+        raise UsageError(f"{path}: a one-step or distilled model cannot be the score teacher "
+                         "(its denoiser is trained or used at a few noise levels only); give "
+                         "the multi-step teacher")
+    if (model.config.n_particles, model.config.classes) != (student.config.n_particles,
+                                                             student.config.classes):
+        raise UsageError(f"{path}: generates {model.config.n_particles} particles of "
+                         f"{model.config.classes}, the student {student.config.n_particles} "
+                         f"of {student.config.classes}")
+    return model.requires_grad_(False)
 
 
 def _check_choices(method: str, part: str, precision: str, steps: int,
@@ -320,7 +351,7 @@ def _regression(job: Job, output: Path, student_net: NetConfig | None, pairs,
 
 
 def _adversarial(job: Job, output: Path, settings: AdversarialSettings, pairs,
-                 validation: StageValidation) -> Path:
+                 validation: StageValidation, score_teacher: JetModel | None) -> Path:
     student = adversarial_student(job.teacher)
     anchor = (PairRegression(pairs, job.train_cfg.batch_size) if pairs is not None
               else job.teacher)
@@ -331,7 +362,8 @@ def _adversarial(job: Job, output: Path, settings: AdversarialSettings, pairs,
     trainer = AdversarialTrainer(student, RunConfig(student.config, job.train_cfg), output,
                                  job.train_jets, job.val_jets, job.device, info,
                                  settings=settings, anchor=anchor,
-                                 patience=validation.patience, precision=job.precision)
+                                 patience=validation.patience, precision=job.precision,
+                                 score_teacher=score_teacher)
     return run_validated(trainer, job.val_jets, validation, job.train_cfg.total_steps,
                          job.on_step)
 

@@ -82,8 +82,9 @@ def read_pairs(paths: Path | str | list, model: JetModel) -> TeacherPairs:
     prov = parts[0].provenance if len(parts) == 1 else {
         "file": [p.provenance["file"] for p in parts],
         **{k: _common(parts, k) for k in ("model", "model_sha256", "sampler", "steps", "seed")}}
-    return TeacherPairs(seeds, *(torch.cat([getattr(p, k) for p in parts])
-                                 for k in ("mask", "cond", "target", "jet_type")), prov)
+    mask, cond, target, jet_type = (torch.cat([getattr(p, k) for p in parts])
+                                    for k in ("mask", "cond", "target", "jet_type"))
+    return TeacherPairs(seeds, mask, cond, target, jet_type, prov)
 
 
 def _common(parts: list[TeacherPairs], key: str):

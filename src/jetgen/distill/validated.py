@@ -67,9 +67,9 @@ class ValidatedTrainer(Trainer):
             return False
         # Validations since the best are recounted from the history (the counter itself
         # is not part of the checkpoint).
-        if self.validation is not None and self.validation.history:
-            best = self.validation.best()["step"]
-            self.bad_validations = sum(best < h["step"] <= self.step
+        best = self.validation.best() if self.validation is not None else None
+        if self.validation is not None and best is not None:
+            self.bad_validations = sum(best["step"] < h["step"] <= self.step
                                        for h in self.validation.history)
         return True
 
