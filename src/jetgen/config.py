@@ -14,7 +14,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 NETWORKS = ("transformer", "epic")
-LR_SCHEDULES = ("cosine", "constant")
+LR_SCHEDULES = ("cosine", "constant", "anneal")
 
 
 @dataclass
@@ -76,6 +76,8 @@ class TrainConfig:
     jet_loss_weight: float = 1.0
     #: "cosine" (decay to zero at total_steps) or "constant" after warm-up (extendable).
     lr_schedule: str = "cosine"
+    #: With lr_schedule "anneal": the step the cosine decay to zero (at total_steps) starts.
+    anneal_from: int = 0
     #: Every batch holds the classes in equal numbers (slot i takes class i mod C), instead
     #: of drawing jets uniformly from the pooled training set.
     balance_classes: bool = False

@@ -33,15 +33,19 @@ EMA_FILE = "ema.safetensors"
 LOG_FILE = "metrics.jsonl"
 
 
-def lr_factor(step: int, warmup: int, total: int, schedule: str = "cosine") -> float:
+def lr_factor(step: int, warmup: int, total: int, schedule: str = "cosine",
+              anneal_from: int = 0) -> float:
     """Linear warm-up, then cosine decay to zero at ``total``, or (``"constant"``) the peak
     rate for good: a run that can be extended by any number of steps, its EMA doing the
-    averaging that the decay would."""
+    averaging that the decay would; or (``"anneal"``) the peak rate until ``anneal_from``
+    and a cosine decay to zero from there to ``total``: how a constant-rate run ends, once
+    its validation curve says so."""
     if step < warmup:
         return (step + 1) / warmup
-    if schedule == "constant":
+    if schedule == "constant" or (schedule == "anneal" and step < anneal_from):
         return 1.0
-    progress = min(1.0, (step - warmup) / max(1, total - warmup))
+    start = max(warmup, anneal_from) if schedule == "anneal" else warmup
+    progress = min(1.0, (step - start) / max(1, total - start))
     return 0.5 * (1 + math.cos(math.pi * progress))
 
 
@@ -134,7 +138,7 @@ class Trainer:
             raise JetgenError(f"training diverged at step {self.step} (loss {total})")
         for group in self.opt.param_groups:
             group["lr"] = cfg.lr * lr_factor(self.step, cfg.warmup_steps, cfg.total_steps,
-                                               cfg.lr_schedule)
+                                               cfg.lr_schedule, cfg.anneal_from)
             if self.warmup_from and self.step - self.warmup_from < cfg.warmup_steps:
                 group["lr"] *= (self.step - self.warmup_from + 1) / cfg.warmup_steps
         self.opt.zero_grad(set_to_none=True)

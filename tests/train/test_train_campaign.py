@@ -23,6 +23,15 @@ def test_constant_schedule_keeps_the_peak_rate_after_warm_up():
     assert lr_factor(55, 10, 100) == pytest.approx(0.5)
 
 
+def test_anneal_schedule_holds_the_peak_then_decays_to_zero_at_total():
+    # A constant-rate run ended by a cosine decay from step 1,000 to 1,200.
+    rates = [lr_factor(s, 10, 1200, "anneal", 1000) for s in (5, 10, 999, 1000, 1100, 1200)]
+    assert rates == pytest.approx([0.6, 1.0, 1.0, 1.0, 0.5, 0.0])
+    assert lr_factor(5000, 10, 1200, "anneal", 1000) == 0.0
+    # anneal_from 0 is a cosine from the warm-up's end, as "cosine" is.
+    assert lr_factor(55, 10, 100, "anneal") == pytest.approx(lr_factor(55, 10, 100))
+
+
 def test_unknown_schedule_is_refused_with_the_nearest_name():
     with pytest.raises(JetgenError, match=r"lr_schedule 'constnt'.*constant"):
         from_dict(TrainConfig, {"lr_schedule": "constnt"})
