@@ -33,6 +33,18 @@ EMA_FILE = "ema.safetensors"
 LOG_FILE = "metrics.jsonl"
 
 
+def balanced_index(class_rows: list[torch.Tensor], b: int,
+                   gen: torch.Generator) -> torch.Tensor:
+    """``b`` rows, slot i from class i mod C (``class_rows[c]``: that class's rows),
+    uniform within it."""
+    sizes = torch.tensor([len(r) for r in class_rows])
+    slot_class = torch.arange(b) % len(class_rows)
+    within = (torch.rand(b, generator=gen, dtype=torch.float64) * sizes[slot_class]).long()
+    pooled = torch.cat(class_rows)
+    offsets = torch.cumsum(sizes, 0) - sizes
+    return pooled[offsets[slot_class] + within]
+
+
 def lr_factor(step: int, warmup: int, total: int, schedule: str = "cosine",
               anneal_from: int = 0) -> float:
     """Linear warm-up, then cosine decay to zero at ``total``, or (``"constant"``) the peak
@@ -101,13 +113,7 @@ class Trainer:
             jet_type = self.train_data.jet_type
             self._class_rows = [torch.nonzero(jet_type == c).flatten()
                                 for c in torch.unique(jet_type).tolist()]
-        rows = self._class_rows
-        sizes = torch.tensor([len(r) for r in rows])
-        slot_class = torch.arange(b) % len(rows)
-        within = (torch.rand(b, generator=gen, dtype=torch.float64) * sizes[slot_class]).long()
-        pooled = torch.cat(rows)
-        offsets = torch.cumsum(sizes, 0) - sizes
-        return pooled[offsets[slot_class] + within]
+        return balanced_index(self._class_rows, b, gen)
 
     def train_step(self) -> dict:
         cfg, ctx = self.cfg, self.dist

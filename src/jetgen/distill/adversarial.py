@@ -39,7 +39,13 @@ from ..config import RunConfig
 from ..errors import UsageError
 from ..jets import CLASSES, Jets
 from ..models.jetmodel import N_JET, JetModel
-from .common import masked_mse, one_step_sample, with_precision
+from .common import (
+    critic_state,
+    load_critic_state,
+    masked_mse,
+    one_step_sample,
+    with_precision,
+)
 from .discriminator import Discriminator
 from .matching import DistributionMatching
 from .observables import observables
@@ -202,25 +208,18 @@ class AdversarialTrainer(ValidatedTrainer):
     def save(self) -> None:
         from safetensors.torch import save_file
 
-        super().save()
-        opt = self.objective_.opt
-        tensors = {f"disc.{k}": v.detach().cpu().contiguous()
-                   for k, v in self.objective_.disc.state_dict().items()}
-        for i, p in enumerate(self.objective_.disc.parameters()):
-            for key, value in opt.state.get(p, {}).items():
-                tensors[f"opt.{i}.{key}"] = torch.as_tensor(value).detach().cpu().contiguous()
         from ..io.atomic import commit, temporary_sibling
 
-        path = self.run_dir / DISC_FILE
-        tmp = temporary_sibling(path)
-        save_file(tensors, str(tmp), metadata={
-            "step": str(self.step), "settings": str(asdict(self.settings))})
-        commit(tmp, path)
-        if self.objective_.matching is not None:
-            path = self.run_dir / FAKE_SCORE_FILE
+        super().save()
+        obj = self.objective_
+        files = [(DISC_FILE, critic_state("disc", "opt", obj.disc, obj.opt),
+                  {"settings": str(asdict(self.settings))})]
+        if obj.matching is not None:
+            files.append((FAKE_SCORE_FILE, obj.matching.state(), {}))
+        for name, tensors, meta in files:
+            path = self.run_dir / name
             tmp = temporary_sibling(path)
-            save_file(self.objective_.matching.state(), str(tmp),
-                      metadata={"step": str(self.step)})
+            save_file(tensors, str(tmp), metadata={"step": str(self.step), **meta})
             commit(tmp, path)
 
     def resume(self) -> bool:
@@ -228,19 +227,14 @@ class AdversarialTrainer(ValidatedTrainer):
 
         if not super().resume():
             return False
+        obj = self.objective_
         path = self.run_dir / DISC_FILE
         if path.exists():
-            tensors = load_file(str(path))
-            disc, opt = self.objective_.disc, self.objective_.opt
-            disc.load_state_dict({k[5:]: v for k, v in tensors.items() if k.startswith("disc.")})
-            params = list(disc.parameters())
-            for key, value in tensors.items():
-                if key.startswith("opt."):
-                    _, i, name = key.split(".", 2)
-                    opt.state[params[int(i)]][name] = value.to(self.device)
+            load_critic_state("disc", "opt", load_file(str(path)), obj.disc, obj.opt,
+                              self.device)
         path = self.run_dir / FAKE_SCORE_FILE
-        if self.objective_.matching is not None and path.exists():
-            self.objective_.matching.load(load_file(str(path)), self.device)
+        if obj.matching is not None and path.exists():
+            obj.matching.load(load_file(str(path)), self.device)
         return True
 
 

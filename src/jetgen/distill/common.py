@@ -69,3 +69,27 @@ def with_precision(loss_fn: Callable, device: torch.device, precision: str) -> C
         return particle.float(), jet.float()
 
     return autocast_loss
+
+
+def critic_state(prefix: str, opt_prefix: str, module: torch.nn.Module,
+                 opt: torch.optim.Optimizer) -> dict[str, torch.Tensor]:
+    """A network trained beside the student (discriminator, fake score) and its optimiser
+    moments, as flat tensors ``prefix.NAME`` and ``opt_prefix.I.KEY`` for safetensors."""
+    tensors = {f"{prefix}.{k}": v.detach().cpu().contiguous()
+               for k, v in module.state_dict().items()}
+    for i, p in enumerate(module.parameters()):
+        for key, value in opt.state.get(p, {}).items():
+            tensors[f"{opt_prefix}.{i}.{key}"] = torch.as_tensor(value).detach().cpu().contiguous()
+    return tensors
+
+
+def load_critic_state(prefix: str, opt_prefix: str, tensors: dict[str, torch.Tensor],
+                      module: torch.nn.Module, opt: torch.optim.Optimizer, device) -> None:
+    """Inverse of :func:`critic_state`."""
+    module.load_state_dict({k[len(prefix) + 1:]: v for k, v in tensors.items()
+                            if k.startswith(prefix + ".")})
+    params = list(module.parameters())
+    for key, value in tensors.items():
+        if key.startswith(opt_prefix + "."):
+            _, i, name = key.split(".", 2)
+            opt.state[params[int(i)]][name] = value.to(device)

@@ -27,7 +27,7 @@ import torch
 
 from ..diffusion.losses import edm_loss, sample_training_sigmas
 from ..models.jetmodel import JetModel
-from .common import masked_mse
+from .common import critic_state, load_critic_state, masked_mse
 
 
 class DistributionMatching:
@@ -106,17 +106,7 @@ class DistributionMatching:
         return masked_mse(x.float(), target, mask)
 
     def state(self) -> dict[str, torch.Tensor]:
-        tensors = {f"fake.{k}": v.detach().cpu().contiguous()
-                   for k, v in self.fake.state_dict().items()}
-        for i, p in enumerate(self.fake.parameters()):
-            for key, value in self.opt.state.get(p, {}).items():
-                tensors[f"fake_opt.{i}.{key}"] = torch.as_tensor(value).detach().cpu().contiguous()
-        return tensors
+        return critic_state("fake", "fake_opt", self.fake, self.opt)
 
     def load(self, tensors: dict[str, torch.Tensor], device) -> None:
-        self.fake.load_state_dict({k[5:]: v for k, v in tensors.items() if k.startswith("fake.")})
-        params = list(self.fake.parameters())
-        for key, value in tensors.items():
-            if key.startswith("fake_opt."):
-                _, i, name = key.split(".", 2)
-                self.opt.state[params[int(i)]][name] = value.to(device)
+        load_critic_state("fake", "fake_opt", tensors, self.fake, self.opt, device)

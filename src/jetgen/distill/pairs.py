@@ -32,6 +32,7 @@ from ..errors import JetgenError
 from ..io import read_jets, read_provenance
 from ..jets import CLASSES
 from ..models.jetmodel import JetModel
+from ..train import balanced_index
 from .common import masked_mse, one_step_sample
 
 #: Samplers whose output is not a function of the initial noise alone.
@@ -147,11 +148,7 @@ class PairRegression:
                      for c in torch.unique(pairs.jet_type).tolist()]
 
     def draw(self, gen: torch.Generator, device) -> tuple[torch.Tensor, ...]:
-        slot = torch.arange(self.batch_size) % len(self.rows)
-        pick = torch.rand(self.batch_size, generator=gen, dtype=torch.float64)
-        index = torch.stack([self.rows[c][int(u * len(self.rows[c]))]
-                             for c, u in zip(slot.tolist(), pick.tolist(), strict=True)])
-        return self.pairs.batch(index, device)
+        return self.pairs.batch(balanced_index(self.rows, self.batch_size, gen), device)
 
     def mse(self, student: JetModel, gen: torch.Generator, device) -> torch.Tensor:
         noise, mask, cond, target = self.draw(gen, device)
