@@ -104,3 +104,39 @@ def train_jet_level(data: list[Path], run_dir: Path, run: RunConfig, *, init_fro
         trainer.resume()
     return trainer.fit(run.train.total_steps, on_step=on_step, should_stop=should_stop)
 
+
+
+def graft_jet_level(jet_from: str, particle_from: str, output: Path) -> Path:
+    """Write ``output``: the particle model of ``particle_from`` (e.g. a teacher trained on
+    since) with the jet-level model of ``jet_from`` (a ``--part jet`` run), both bit for bit.
+
+    The jet-level model never reads the particle model, so it needs retraining only when the
+    preprocessing it works in changes: both files must share classes, particle count and
+    standardiser (true of any run continued or initialised from the other's start)."""
+    from .config import to_dict
+    from .models.checkpoint import read_model, save_model
+    from .registry import resolve_model, sha256_file
+
+    jet_path, particle_path = resolve_model(jet_from)[0], resolve_model(particle_from)[0]
+    donor, donor_meta = read_model(jet_path)
+    base, meta = read_model(particle_path)
+    checks = (("classes", donor.config.classes, base.config.classes),
+              ("particle count", donor.config.n_particles, base.config.n_particles),
+              ("preprocessing", donor.standardiser.to_dict(), base.standardiser.to_dict()))
+    for what, a, b in checks:
+        if a != b:
+            raise JetgenError(f"{jet_path}: its {what} differs from {particle_path}'s; train a "
+                              "jet-level model for it with jetgen train --part jet --init-from")
+    config = copy.deepcopy(base.config)
+    for name in JET_FIELDS:
+        setattr(config, name, copy.deepcopy(getattr(donor.config, name)))
+    model = JetModel(config, base.standardiser)
+    model.particle.load_state_dict(base.particle.state_dict())
+    model.jet.load_state_dict(donor.jet.state_dict())
+    records = {k: v for k, v in meta.items() if k not in ("format", "config", "standardiser")}
+    if isinstance(records.get("run"), dict):  # the record of how it was trained, jets now grafted
+        records["run"] = {**records["run"], "model": to_dict(config)}
+    records["jet_model_from"] = {"path": str(jet_path), "sha256": sha256_file(jet_path),
+                                 "train_step": donor_meta.get("train_step"),
+                                 "training_data": donor_meta.get("training_data")}
+    return save_model(output, model, records)
