@@ -291,3 +291,15 @@ def test_files_recording_the_former_reference_name_still_find_it():
                                           "split": "all"}})
     paths, split = resolve_reference(None, side)
     assert paths[0].endswith("pythia30-reference.h5") and split == "all"
+
+
+def test_a_model_resolves_by_its_sha256_so_a_superseded_release_stays_loadable(reg, capsys,
+                                                                                 tmp_path):
+    digest = json.loads((reg["folder"] / "models.json").read_text())["models"][0]["sha256"]
+    assert resolve_model(digest[:12]) == resolve_model("tiny-local")
+    assert resolve_model(digest) == resolve_model("tiny-local")
+    assert main(["sample", "--model", "0" * 12, "--jet", "t", "--n", "2",
+                 "-o", str(tmp_path / "x.h5")]) == 1
+    assert "no registered model has sha256 000000000000" in one_error_line(capsys)
+    with pytest.raises(JetgenError, match="sha256"):
+        resolve_model(digest[:11])  # too short to name a release: an unknown name

@@ -30,6 +30,9 @@ __all__ = ["REGISTRY_ENV", "REGISTRY_FILE", "Catalogue", "cached_path", "catalog
 REGISTRY_FILE = "models.json"
 REGISTRY_ENV = "JETGEN_REGISTRY"
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+#: A model may be named by its weights' sha256 or a prefix of it (as files record it), so
+#: a superseded release stays reachable after its name moves on to a newer one.
+_DIGEST = re.compile(r"[0-9a-f]{12,64}")
 
 
 def weights_dir() -> Path:
@@ -145,9 +148,18 @@ def local_copy(name: str, cache_dir: Path | None = None,
 
 def _lookup(name: str, cat: Catalogue) -> dict:
     name = cat.canonical(name)
+    if name not in cat.models and _DIGEST.fullmatch(name):
+        hits = [n for n, entry in cat.models.items() if entry["sha256"].startswith(name)]
+        if len(hits) > 1:
+            raise JetgenError(f"sha256 {name!r} starts the digest of several models "
+                              f"({', '.join(hits)}); give more of its digits")
+        if hits:
+            return cat.models[hits[0]]
+        raise JetgenError(f"no registered model has sha256 {name}…; `jetgen models` lists "
+                          "them")
     if name not in cat.models:
         raise JetgenError(f"unknown model {name!r}{nearest(name, cat.models)}; "
-                          "`jetgen models` lists them")
+                          "`jetgen models` lists them (a sha256 of 12+ hex digits works too)")
     return cat.models[name]
 
 
