@@ -2,6 +2,7 @@
 
     python scripts/cards.py                       # every model in weights/models.json
     python scripts/cards.py pythia30-epic1 --n 10000
+    python scripts/cards.py pythia30-teacher --data-dir data/campaign/test --split all
 
 For each model: ``jetgen sample`` --n jets of every class it knows (seed --seed, the
 model's own default sampler, steps and precision), then ``jetgen eval`` against the test
@@ -37,14 +38,21 @@ OUT = Path("cards")
 
 
 def protocol_text(protocol: dict, data: list[str]) -> str:
+    files = ", ".join(str(Path(p)) for p in data)
+    if protocol["split"] == "all":
+        reference = (f"all of {files} (a test sample of its own: independent seed, never "
+                     "trained or validated on)")
+        halves = "those files"
+    else:
+        reference, halves = f"the {protocol['split']} split of {files}", "that split"
     return (f"`python scripts/cards.py` at commit {protocol.get('commit', 'unknown')[:12]} "
             f"(protocol: `jetgen sample --n {protocol['n']:,}` per "
             f"class, `--seed {protocol['seed']}`, the model's default sampler and precision; "
             f"`jetgen eval --jets {protocol['n']:,} --bootstrap {protocol['bootstrap']} "
-            f"--seed {protocol['metric_seed']}` against the {protocol['split']} split of "
-            f"{', '.join(Path(p).name for p in data)}; the truth floor is the same metric "
-            "between two disjoint halves of that split at the same n; where the floor is "
-            "consistent with zero within 2σ, a lower bound \"> x\" = value / (floor + 2σ)). "
+            f"--seed {protocol['metric_seed']}` against {reference}; the truth "
+            f"floor is the same metric between two disjoint halves of {halves} at the same n; "
+            "where the floor is consistent with zero within 2σ, a lower bound "
+            "\"> x\" = value / (floor + 2σ)). "
             f"n = {protocol['n']:,} generated vs {protocol['n']:,} test jets per class; "
             f"sampling seed {protocol['seed']}, metric seed {protocol['metric_seed']}. "
             "Training data: jetgen's own Pythia sample, not "
@@ -87,7 +95,7 @@ def update(name: str, result: dict, protocol: dict, data: list[str]) -> None:
                                         "ratio_lower": v.get("ratio_lower")}
                                     for k, v in e["metrics"].items()}
                                 for c, e in result["classes"].items()}
-            entry["card_protocol"] = {**protocol, "data": [Path(p).name for p in data],
+            entry["card_protocol"] = {**protocol, "data": [str(p) for p in data],
                                       "model_sha256": sha256_file(folder / entry["file"])}
     registry.write_text(json.dumps(listing, indent=2) + "\n")
 
@@ -141,11 +149,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=PROTOCOL["seed"])
     parser.add_argument("--bootstrap", type=int, default=PROTOCOL["bootstrap"])
     parser.add_argument("--data-dir", type=Path, default=Path("data"))
+    parser.add_argument("--split", default=PROTOCOL["split"], choices=("test", "all"),
+                        help="the reference: the test split of --data-dir's training files, "
+                        "or all of its files when they are a test sample of their own "
+                        "(e.g. data/campaign/test, seed 3; n per class needs 2n jets)")
     parser.add_argument("--rerender", action="store_true",
                         help="rewrite cards from the stored cards/NAME.json, measuring nothing")
     args = parser.parse_args(argv)
     protocol = {**PROTOCOL, "n": args.n, "seed": args.seed, "bootstrap": args.bootstrap,
-                "commit": head_commit()}
+                "split": args.split, "commit": head_commit()}
     names = args.names or list(catalogue().models)
     data = [str(args.data_dir / f"{c}30.h5") for c in ("g", "q", "t", "w", "z")]
     if args.rerender:
