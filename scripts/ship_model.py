@@ -84,3 +84,31 @@ def ship_model(source: Path, name: str, card: dict, make_default: bool = False, 
         card_text = "\n".join(lines) + "\n"
     atomic_write(folder / entry["card"], card_text)
     return target
+
+
+def rename_model(name: str, new_name: str, note: str, *,
+                 registry_dir: Path | None = None) -> Path:
+    """Move a listed model to ``new_name`` (its weights file and card too), before a newer
+    release takes its name. The bytes are unchanged, so files that recorded its sha256
+    still resolve to it; its aliases stay with it; ``note`` (e.g. "superseded by ...")
+    opens its description and its card. Returns the renamed weights file."""
+    folder = Path(registry_dir) if registry_dir is not None else weights_dir()
+    path = folder / REGISTRY_FILE
+    data = json.loads(path.read_text())
+    names = [m["name"] for m in data["models"]]
+    if name not in names:
+        raise UsageError(f"{path}: no model {name!r} to rename")
+    if new_name in names:
+        raise UsageError(f"{path}: {new_name!r} is taken")
+    entry = next(m for m in data["models"] if m["name"] == name)
+    old_file, old_card = folder / entry["file"], folder / entry["card"]
+    entry.update(name=new_name, file=f"{new_name}.safetensors", card=f"{new_name}.md",
+                 description=f"{note} {entry.get('description', '')}".strip())
+    if data.get("default") == name:
+        data["default"] = new_name
+    old_file.rename(folder / entry["file"])
+    card = old_card.read_text().replace(f"# {name}\n", f"# {new_name}\n\n> {note}\n", 1)
+    atomic_write(folder / entry["card"], card)
+    old_card.unlink()
+    atomic_write(path, json.dumps(data, indent=2) + "\n")
+    return folder / entry["file"]

@@ -303,3 +303,22 @@ def test_a_model_resolves_by_its_sha256_so_a_superseded_release_stays_loadable(r
     assert "no registered model has sha256 000000000000" in one_error_line(capsys)
     with pytest.raises(JetgenError, match="sha256"):
         resolve_model(digest[:11])  # too short to name a release: an unknown name
+
+
+def test_a_renamed_release_keeps_its_bytes_and_its_sha256_finds_it(reg):
+    digest = json.loads((reg["folder"] / "models.json").read_text())["models"][0]["sha256"]
+    rename = _maintainer_script("ship_model").rename_model
+    moved = rename("tiny-local", "tiny-local-v1", "Superseded by tiny-local v2.",
+                   registry_dir=reg["folder"])
+    assert moved.name == "tiny-local-v1.safetensors" and not reg["local"].exists()
+    assert resolve_model(digest[:12])[0] == moved == resolve_model("tiny-local-v1")[0]
+    card = (reg["folder"] / "tiny-local-v1.md").read_text()
+    assert card.startswith("# tiny-local-v1\n\n> Superseded by tiny-local v2.")
+    ship_model(tiny_model(reg["folder"].parent / "c.safetensors", 3), "tiny-local", CARD,
+               registry_dir=reg["folder"], make_default=True)
+    listing = {m["name"]: m for m in json.loads((reg["folder"] / "models.json").read_text())
+               ["models"]}
+    assert set(listing) == {"tiny-local", "tiny-local-v1", "tiny-remote"}
+    assert listing["tiny-local-v1"]["sha256"] == digest != listing["tiny-local"]["sha256"]
+    with pytest.raises(JetgenError, match="taken"):
+        rename("tiny-remote", "tiny-local", "x", registry_dir=reg["folder"])
