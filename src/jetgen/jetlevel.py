@@ -45,6 +45,14 @@ def jet_level_loss(cfg) -> Callable:
     return loss_fn
 
 
+def _with_jet_fields(config: ModelConfig, jet: ModelConfig) -> ModelConfig:
+    """``config`` (the particle model's) with the jet-level model's fields of ``jet``."""
+    out = copy.deepcopy(config)
+    for name in JET_FIELDS:
+        setattr(out, name, copy.deepcopy(getattr(jet, name)))
+    return out
+
+
 def _start(init_from: str, run: RunConfig) -> tuple[JetModel, dict]:
     """The starting model with a fresh jet-level model shaped by ``run``, and its records."""
     from .models.checkpoint import read_model
@@ -52,10 +60,7 @@ def _start(init_from: str, run: RunConfig) -> tuple[JetModel, dict]:
 
     path = resolve_model(init_from)[0]
     start, meta = read_model(path)
-    config = copy.deepcopy(start.config)
-    for name in JET_FIELDS:
-        setattr(config, name, copy.deepcopy(getattr(run.model, name)))
-    model = JetModel(config, start.standardiser)
+    model = JetModel(_with_jet_fields(start.config, run.model), start.standardiser)
     particle = {k: v for k, v in start.state_dict().items() if k.startswith("particle.")}
     model.load_state_dict(particle, strict=False)
     lineage = {k: meta[k] for k in LINEAGE if k in meta}
@@ -127,9 +132,7 @@ def graft_jet_level(jet_from: str, particle_from: str, output: Path) -> Path:
         if a != b:
             raise JetgenError(f"{jet_path}: its {what} differs from {particle_path}'s; train a "
                               "jet-level model for it with jetgen train --part jet --init-from")
-    config = copy.deepcopy(base.config)
-    for name in JET_FIELDS:
-        setattr(config, name, copy.deepcopy(getattr(donor.config, name)))
+    config = _with_jet_fields(base.config, donor.config)
     model = JetModel(config, base.standardiser)
     model.particle.load_state_dict(base.particle.state_dict())
     model.jet.load_state_dict(donor.jet.state_dict())
