@@ -23,5 +23,7 @@ gen() {  # dir seed n
   done
 }
 gen data/campaign/val 2 "$VAL_N"
-gen "data/campaign/train-$(printf %03d "$SESSION")" $((1000 + SESSION)) "$TRAIN_N"
+if [ "$TRAIN_N" != 0 ]; then  # TRAIN_N=0: no training jets (e.g. only the test sample)
+  gen "data/campaign/train-$(printf %03d "$SESSION")" $((1000 + SESSION)) "$TRAIN_N"
+fi
 if [ -n "${TEST_N:-}" ]; then gen data/campaign/test 3 "$TEST_N"; fi

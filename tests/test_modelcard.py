@@ -24,3 +24,28 @@ def test_card_carries_config_recipe_and_the_metric_table(tiny_run, pythia_file, 
     assert "| W1M | ×0.0001 |" in card and "**t** (40 generated" in card
     ratio = result["classes"]["t"]["metrics"]["w1m"]["ratio"]
     assert f"| {ratio:.2f} |" in card
+
+
+def test_card_names_the_campaigns_files_their_seeds_split_and_schedule(random_jets, tmp_path):
+    from jetgen.io.hdf5 import HDF5Writer
+    from jetgen.modelcard import data_lines, schedule_text
+
+    def data_file(name: str, seed: int):
+        path = tmp_path / name
+        with HDF5Writer(path, 30, {"kind": "training data", "seed": seed}) as writer:
+            writer.write(random_jets(10))
+        return str(path)
+
+    train = [data_file("train-t30.h5", 1005), data_file("train-g30.h5", 1005)]
+    val = [data_file("val-t30.h5", 2)]
+    lines = data_lines({"training_data": train + train[:1], "validation_data": val})
+    assert lines[0].count("train-t30.h5") == 1 and "seed 1005); used whole" in lines[0]
+    assert lines[1] == f"- validation: {val[0]} (seed 2), used whole"
+    gone = data_lines({"training_data": [str(tmp_path / "gone.h5")]})
+    assert gone[0].endswith("(seed not at hand); 70 / 15 / 15 % train / validation / test "
+                            "split within each class, in file order")
+    assert schedule_text({"lr_schedule": "anneal", "warmup_steps": 300, "anneal_from": 19077,
+                          "total_steps": 21577}) == (
+        "warm-up 300, constant to step 19077, then cosine to zero at step 21577")
+    assert schedule_text({"warmup_steps": 10, "total_steps": 90}) == (
+        "warm-up 10, cosine to step 90")

@@ -52,6 +52,45 @@ def recipe_lines() -> list[str]:
     return lines
 
 
+def _file_seed(path: str) -> str:
+    """The generation seed a data file records, when the file is at hand."""
+    from .io import read_provenance
+
+    try:
+        return str(read_provenance(path).get("seed", "not recorded"))
+    except Exception:  # a card must not fail because an old data file has gone
+        return "not at hand"
+
+
+def data_lines(meta: dict) -> list[str]:
+    """The card's data section: the files of the last training run, their seeds, and
+    how they were split (a 70/15/15 split in file order, or used whole beside separate
+    validation files)."""
+    files = list(dict.fromkeys(str(p) for p in meta.get("training_data", [])))
+    seeds = ", ".join(dict.fromkeys(_file_seed(p) for p in files))
+    head = (f"- files of the last training run: {', '.join(files)} (`jetgen data generate`, "
+            f"seed {seeds})")
+    validation = meta.get("validation_data")
+    if validation:
+        val = list(dict.fromkeys(str(p) for p in validation))
+        val_seeds = ", ".join(dict.fromkeys(_file_seed(p) for p in val))
+        return [head + "; used whole for training",
+                f"- validation: {', '.join(val)} (seed {val_seeds}), used whole"]
+    return [head + "; 70 / 15 / 15 % train / validation / test split within each class, "
+            "in file order"]
+
+
+def schedule_text(run: dict) -> str:
+    warmup, total = run.get("warmup_steps"), run.get("total_steps")
+    kind = run.get("lr_schedule", "cosine")
+    if kind == "constant":
+        return f"warm-up {warmup}, then constant"
+    if kind == "anneal":
+        return (f"warm-up {warmup}, constant to step {run.get('anneal_from')}, then cosine to "
+                f"zero at step {total}")
+    return f"warm-up {warmup}, cosine to step {total}"
+
+
 def build_card(weights: Path, name: str, *, role: str, summary: str,
                evaluation: dict | None = None, eval_settings: str = "",
                training: dict | None = None, notes: list[str] | None = None) -> str:
@@ -79,17 +118,13 @@ def build_card(weights: Path, name: str, *, role: str, summary: str,
         part = " of the jet-level model" if d.get("part") == "jet" else ""
         lines.append(f"- distilled by {d['method']} (stage {d.get('stage')}{part}) from "
                      f"{Path(str(meta.get('teacher'))).name}")
-    lines += ["", "## Training data", "",
-              f"- files: {', '.join(Path(p).name for p in meta.get('training_data', []))} "
-              "(`jetgen data generate`, seed 1); 70 / 15 / 15 % train / validation / test "
-              "split within each class, in file order",
-              *recipe_lines(),
+    lines += ["", "## Training data", "", *data_lines(meta), *recipe_lines(),
               "", "## Training", ""]
     if run:
         stage = "last stage's optimiser steps" if meta.get("distillation") else "optimiser steps"
         lines.append(f"- {stage}: {meta.get('train_step')}; batch {run.get('batch_size')} "
-                     f"jets; AdamW lr {run.get('lr')} (warm-up {run.get('warmup_steps')}, "
-                     f"cosine to step {run.get('total_steps')}); EMA {run.get('ema_decay')}")
+                     f"jets; AdamW lr {run.get('lr')} ({schedule_text(run)}); "
+                     f"EMA {run.get('ema_decay')}")
     for key, value in (training or {}).items():
         lines.append(f"- {key}: {value}")
     if evaluation is not None:

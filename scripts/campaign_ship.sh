@@ -1,0 +1,40 @@
+#!/bin/bash
+# End of #23: ship the campaign's teacher (as pythia30-teacher v2; v1 moves to
+# pythia30-teacher-v1, loadable by that name or its sha256) and its one-step DMD2 student,
+# each with its separately trained jet-level model grafted on (jetgen.jetlevel.graft_jet_level),
+# then card both on the campaign's own test sample (seed 3, never trained or validated on).
+#   TEACHER=runs/teacher30-v2-final TEACHER_JET=runs/teacher30-v2-jet5 \
+#   STUDENT=runs/p2-dmd-s6/best.safetensors STUDENT_JET=runs/student-jet5 \
+#   STUDENT_NAME=pythia30-dmd1 scripts/campaign_ship.sh
+# Steps are skipped when done (safe to re-run after an interruption); CARD=0 ships only.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+: "${TEACHER:?}" "${TEACHER_JET:?}" "${STUDENT:?}" "${STUDENT_JET:?}"
+STUDENT_NAME=${STUDENT_NAME:-pythia30-dmd1}
+ema() { if [ -d "$1" ]; then echo "$1/ema.safetensors"; else echo "$1"; fi; }
+mkdir -p data/ship
+python - "$(ema "$TEACHER_JET")" "$(ema "$TEACHER")" "$(ema "$STUDENT_JET")" "$(ema "$STUDENT")" \
+  "$STUDENT_NAME" <<'PY'
+import sys
+from jetgen.jetlevel import graft_jet_level
+teacher_jet, teacher, student_jet, student, name = sys.argv[1:]
+graft_jet_level(teacher_jet, teacher, "data/ship/pythia30-teacher.safetensors")
+graft_jet_level(student_jet, student, f"data/ship/{name}.safetensors")
+PY
+if ! python -c "import json,sys; sys.exit('pythia30-teacher-v1' not in [m['name'] for m in json.load(open('weights/models.json'))['models']])"; then
+  (cd scripts && python -c "from ship_model import rename_model; rename_model('pythia30-teacher', 'pythia30-teacher-v1', 'Superseded by pythia30-teacher v2 (issue #23): this is v1, loadable by this name or by its sha256.')")
+fi
+COMMIT=$(git rev-parse --short HEAD)
+python scripts/ship.py data/ship/pythia30-teacher.safetensors pythia30-teacher \
+  --summary "The conditional 30-particle EDM teacher, v2 (issue #23): transformer dim 128, depth 6, trained across sessions on fresh Pythia jets of all five classes; samples in 32 DPM-Solver++(2M) steps." \
+  --training "campaign=issue #23, sessions 1-5 on 2 CPU cores: configs/teacher30-v2.toml (constant rate 5e-4 after warm-up, EMA 0.999, batch 250, class-balanced) to the branch step, then configs/teacher30-v2-final.toml (cosine to zero); validation curve in benchmarks/results/teacher30-v2_validation.csv and teacher30-v2-final_validation.csv" \
+  --training "data=fresh jets every session (scripts/campaign_data.sh: seed 1000+session, 16-20k per class each); validation data/campaign/val (seed 2); test data/campaign/test (seed 3)" \
+  --training "jet-level model=trained on its own (configs/teacher30-v2-jet.toml) and grafted on; shipped at commit $COMMIT"
+python scripts/ship.py "data/ship/$STUDENT_NAME.safetensors" "$STUDENT_NAME" --default \
+  --summary "The one-step default (issue #23): the EPiC one-step pythia30-adv1 fine-tuned by distribution matching (DMD2: a learned fake score and a critic, no anchor) against pythia30-teacher v2; its own jet-level model trained separately and grafted on." \
+  --training "method=jetgen distill --method adversarial --dm-weight 1 --adv-weight 1 --anchor-weight 0 (commands in benchmarks/results/phase2_*.cmd; curves in phase2_*_validation.csv)" \
+  --training "commit=$COMMIT (shipped)"
+if [ "${CARD:-1}" = 1 ]; then
+  TEST_N=${TEST_N:-20000} TRAIN_N=0 SESSION=${SESSION:-6} scripts/campaign_data.sh
+  python scripts/cards.py pythia30-teacher "$STUDENT_NAME" --data-dir data/campaign/test --split all
+fi
