@@ -42,7 +42,7 @@ def test_card_names_the_campaigns_files_their_seeds_split_and_schedule(random_je
     assert lines[0].count("train-t30.h5") == 1 and "seed 1005); used whole" in lines[0]
     assert lines[1] == f"- validation: {val[0]} (seed 2), used whole"
     gone = data_lines({"training_data": [str(tmp_path / "gone.h5")]})
-    assert gone[0].endswith("(seed not at hand); 70 / 15 / 15 % train / validation / test "
+    assert gone[0].endswith("seed not at hand); 70 / 15 / 15 % train / validation / test "
                             "split within each class, in file order")
     assert schedule_text({"lr_schedule": "anneal", "warmup_steps": 300, "anneal_from": 19077,
                           "total_steps": 21577}) == (
