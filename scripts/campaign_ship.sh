@@ -3,8 +3,10 @@
 # pythia30-teacher-v1, loadable by that name or its sha256) and its one-step DMD2 student,
 # each with its separately trained jet-level model grafted on (jetgen.jetlevel.graft_jet_level),
 # then card both on the campaign's own test sample (seed 3, never trained or validated on).
-#   TEACHER=runs/teacher30-v2-final TEACHER_JET=runs/teacher30-v2-jet5 \
-#   STUDENT=runs/p2-dmd-s6/best.safetensors STUDENT_JET=runs/student-jet5 \
+#   TEACHER=checkpoints/teacher30-v2-final \
+#   TEACHER_JET=checkpoints/jet-level/teacher30-v2-jet5.safetensors \
+#   STUDENT=runs/p2-dmd-s6/best.safetensors \
+#   STUDENT_JET=checkpoints/jet-level/student-jet5.safetensors \
 #   STUDENT_NAME=pythia30-dmd1 scripts/campaign_ship.sh
 # Steps are skipped when done (safe to re-run after an interruption); CARD=0 ships only.
 set -euo pipefail
