@@ -54,6 +54,12 @@ def main() -> None:
     parser.add_argument("--training", action="append", default=[],
                         help="KEY=VALUE lines for the card's training section")
     parser.add_argument("--default", action="store_true")
+    parser.add_argument("--trained-on", default="jetgen Pythia sample (not JetNet)",
+                        help="what `jetgen models` says the model was trained on")
+    parser.add_argument("--data-note", default=(
+        "jetgen's own Pythia 8 + FastJet sample made with `jetgen data generate` (JetNet's "
+        "recipe re-run here), not the JetNet dataset: do not compare its numbers with "
+        "published JetNet tables"), help="the registry's training_data_note")
     args = parser.parse_args()
 
     model, meta = read_model(args.weights)
@@ -77,7 +83,9 @@ def main() -> None:
                        for k, v in e["metrics"].items()}
                    for c, e in (evaluation or {}).get("classes", {}).items()}
         target = ship_model(staged, args.name, {"metrics": metrics,
-                                                "description": args.summary},
+                                                "description": args.summary,
+                                                "trained_on": args.trained_on,
+                                                "training_data_note": args.data_note},
                             make_default=args.default, card_text=card)
     print(f"shipped {target} ({read_metadata(target)['config']['sampler']})")
 

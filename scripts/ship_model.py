@@ -18,7 +18,8 @@ from jetgen.models.checkpoint import read_metadata
 from jetgen.registry import REGISTRY_FILE, weights_dir
 
 #: Card keys recorded in the registry entry itself (the rest go in the .md card only).
-CARD_KEYS = ("training_data", "train_steps", "metrics", "role", "description")
+CARD_KEYS = ("training_data", "train_steps", "metrics", "role", "description", "trained_on",
+             "training_data_note")
 
 
 def ship_model(source: Path, name: str, card: dict, make_default: bool = False, *,

@@ -57,7 +57,8 @@ def tiny_model(path, seed: int):
     return save_model(path, model, {"training_data": ["data/t30.h5"], "train_step": 7})
 
 
-CARD = {"training_data": "JetNet recipe, Pythia 8, 2x100 jets", "metrics":
+CARD = {"training_data": "JetNet recipe, Pythia 8, 2x100 jets", "trained_on": "jetgen Pythia",
+        "metrics":
         {"t": {"metrics": {"w1m": {"value": 3.0, "floor": 2.0, "ratio": 1.5}}}}}
 
 
@@ -101,6 +102,7 @@ def test_ship_model_records_the_card_and_the_models_own_config(reg):
         "euler", 2, ["g", "t"], 30)
     assert local["size"] == reg["local"].stat().st_size and len(local["sha256"]) == 64
     assert local["training_data"] == CARD["training_data"] and local["metrics"] == CARD["metrics"]
+    assert local["trained_on"] == "jetgen Pythia"  # what `jetgen models` prints
     assert local["licence"] == "MIT" and local["train_steps"] == 7 and local["role"] == "teacher"
     assert remote["url"] == reg["url"]
     assert not (reg["folder"] / "tiny-remote.safetensors").exists()  # downloadable only
