@@ -62,20 +62,23 @@ def _file_seed(path: str) -> str:
         return "not at hand"
 
 
+def _files_and_seeds(paths) -> tuple[str, str]:
+    """Each file once, in order, and the distinct seeds they record, as text."""
+    files = list(dict.fromkeys(str(p) for p in paths))
+    return ", ".join(files), ", ".join(dict.fromkeys(_file_seed(p) for p in files))
+
+
 def data_lines(meta: dict) -> list[str]:
     """The card's data section: the files of the last training run, their seeds, and
     how they were split (a 70/15/15 split in file order, or used whole beside separate
     validation files)."""
-    files = list(dict.fromkeys(str(p) for p in meta.get("training_data", [])))
-    seeds = ", ".join(dict.fromkeys(_file_seed(p) for p in files))
-    head = (f"- files of the last training run: {', '.join(files)} (`jetgen data generate`, "
-            f"seed {seeds})")
+    files, seeds = _files_and_seeds(meta.get("training_data", []))
+    head = f"- files of the last training run: {files} (`jetgen data generate`, seed {seeds})"
     validation = meta.get("validation_data")
     if validation:
-        val = list(dict.fromkeys(str(p) for p in validation))
-        val_seeds = ", ".join(dict.fromkeys(_file_seed(p) for p in val))
+        val, val_seeds = _files_and_seeds(validation)
         return [head + "; used whole for training",
-                f"- validation: {', '.join(val)} (seed {val_seeds}), used whole"]
+                f"- validation: {val} (seed {val_seeds}), used whole"]
     return [head + "; 70 / 15 / 15 % train / validation / test split within each class, "
             "in file order"]
 
