@@ -7,6 +7,7 @@ import pytest
 
 from jetgen.cli.main import main
 from jetgen.io import read_jets, read_provenance
+from jetgen.registry import default_model_name
 
 
 def one_error_line(capsys) -> str:
@@ -69,7 +70,8 @@ def test_models_fits_80_columns_and_says_what_its_quality_is(monkeypatch, capsys
     out = capsys.readouterr().out
     assert max(len(line.rstrip()) for line in out.splitlines()) <= 80, out
     text = " ".join(out.split())
-    assert "★ pythia30-adv1:" in text and "MIT, shipped" in text
+    assert f"★ {default_model_name()}:" in text and "MIT, shipped" in text
+    assert text.count("★") == 2  # the legend and the one default
     assert "worst class / truth floor (n = 10,000 per class): W1M " in text
     assert "substructure" in text and "FPND_ref" in text
     assert "…" not in out
