@@ -38,8 +38,10 @@ if [ "$STAGE" != teacher ]; then
 graft "$(ema "$STUDENT_JET")" "$(ema "$STUDENT")" "data/ship/$STUDENT_NAME.safetensors"
 COMMIT=$(git rev-parse --short HEAD)
 python scripts/ship.py "data/ship/$STUDENT_NAME.safetensors" "$STUDENT_NAME" --default \
-  --summary "The one-step default (issue #23): the EPiC one-step pythia30-adv1 fine-tuned by distribution matching (DMD2: a learned fake score and a critic, no anchor) against pythia30-teacher v2; its own jet-level model trained separately and grafted on." \
+  --summary "The one-step default (issue #23): the EPiC one-step pythia30-adv1 fine-tuned by distribution matching (DMD2: a learned fake score and a critic, no anchor) against pythia30-teacher v2; its own jet-level model trained separately, distilled to one step and grafted on." \
   --training "method=jetgen distill --method adversarial --dm-weight 1 --adv-weight 1 --anchor-weight 0 (commands in benchmarks/results/phase2_*.cmd; curves in phase2_*_validation.csv)" \
+  --training "lineage=pythia30-adv1, then DMD2 against the teacher run at step 9,000 (session 4), at step 17,300 (session 5), then against the final teacher (sessions 5-6); each stage early-stopped on the validation physics score (W1 of mass, τ21, τ32, D2, FPND_ref over their floors, 1,000 jets per class), the last at step 750: 1.80" \
+  --training "jet-level model=jetgen train --part jet (checkpoints/jet-level/student-jet5.cmd, dpmpp_2m × 16), then jetgen distill --part jet --factor 16 (checkpoints/jet-level/student-jet1.cmd: four progressive rounds to one Euler step; validation score 1.80 with either)" \
   --training "commit=$COMMIT (shipped)"
 CARDED+=("$STUDENT_NAME")
 fi
