@@ -10,13 +10,13 @@ from onnx_helpers import assert_same_jets, feed, one_step_config, write_model
 
 from jetgen.cli.main import main
 from jetgen.models.checkpoint import read_model
+from jetgen.registry import default_model_name, shipped_path
 from jetgen.sampling.batch import generate_batch
 
 ort = pytest.importorskip("onnxruntime")
 pytest.importorskip("onnx")
 pytest.importorskip("onnxscript")
 
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def export(model, out: Path, *extra: str) -> int:
@@ -111,6 +111,7 @@ def test_output_checks(one_step_model, tmp_path, capsys):
 def test_shipped_default_matches_torch(tmp_path, seeds, capsys):
     out = tmp_path / "default.onnx"
     assert main(["export", "-o", str(out)]) == 0
-    assert "model: pythia30-adv1" in capsys.readouterr().out
-    diff = check_against_torch(ROOT / "weights" / "pythia30-adv1.safetensors", out, seeds)
+    name = default_model_name()
+    assert name is not None and f"model: {name}" in capsys.readouterr().out
+    diff = check_against_torch(shipped_path(name), out, seeds)
     assert diff < 1e-4
