@@ -8,8 +8,8 @@
 #   STUDENT=checkpoints/phase2/dmd2-s6-best.safetensors \
 #   STUDENT_JET=checkpoints/jet-level/student-jet1.safetensors \
 #   STUDENT_NAME=pythia30-dmd1 scripts/campaign_ship.sh
-# (the call that shipped them, session 6). Re-running ships the same bytes again (safe after
-# an interruption); CARD=0 ships only.
+# (the call that shipped them, session 6). Re-running ships the same tensors again (the
+# metadata's commit stamp changes; safe after an interruption); CARD=0 ships only.
 # STAGE=teacher ships and cards the teacher alone (it can be carded while the student is
 # still training); STAGE=student then the student; the default does both.
 set -euo pipefail
