@@ -54,11 +54,12 @@ def recipe_lines() -> list[str]:
 
 def _file_seed(path: str) -> str:
     """The generation seed a data file records, when the file is at hand."""
+    from .errors import JetgenError
     from .io import read_provenance
 
     try:
         return str(read_provenance(path).get("seed", "not recorded"))
-    except Exception:  # a card must not fail because an old data file has gone
+    except (JetgenError, OSError):  # a card must not fail because an old data file has gone
         return "not at hand"
 
 

@@ -18,7 +18,6 @@ pytest.importorskip("onnx")
 pytest.importorskip("onnxscript")
 
 
-
 def export(model, out: Path, *extra: str) -> int:
     return main(["export", str(model), "-o", str(out), *extra])
 
